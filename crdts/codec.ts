@@ -1,0 +1,147 @@
+/**
+ * Bounds-checked reading on top of lib0's decoder. lib0 trusts its input (reading past the end
+ * yields `undefined` for single bytes); frames come from the network, so every read here checks
+ * that the bytes exist and that counts are plausible, and fails with a `DecodeError` that says
+ * what was wrong. Writing uses lib0's encoder directly.
+ */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { DecodeError } from '../src/errors.js'
+
+export type Encoder = encoding.Encoder
+
+/** A cursor over untrusted bytes. */
+export class Reader {
+  private readonly decoder: decoding.Decoder
+  constructor(readonly bytes: Uint8Array) {
+    this.decoder = decoding.createDecoder(bytes)
+  }
+
+  get position(): number {
+    return this.decoder.pos
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.decoder.pos
+  }
+
+  private need(byteCount: number, what: string): void {
+    if (this.remaining < byteCount) {
+      throw new DecodeError(`truncated: ${what} needs ${byteCount} bytes, ${this.remaining} left at offset ${this.decoder.pos}`)
+    }
+  }
+
+  u8(what = 'byte'): number {
+    this.need(1, what)
+    return decoding.readUint8(this.decoder)
+  }
+
+  varUint(what = 'varuint'): number {
+    try {
+      return decoding.readVarUint(this.decoder)
+    } catch (cause) {
+      throw new DecodeError(`bad ${what} at offset ${this.decoder.pos}`, { cause })
+    }
+  }
+
+  /** A varuint that must not exceed `max` (used for counts, so a forged length cannot make us allocate). */
+  count(max: number, what: string): number {
+    const n = this.varUint(what)
+    if (n > max) throw new DecodeError(`${what} ${n} exceeds the limit ${max}`)
+    return n
+  }
+
+  varInt(what = 'varint'): number {
+    try {
+      return decoding.readVarInt(this.decoder)
+    } catch (cause) {
+      throw new DecodeError(`bad ${what} at offset ${this.decoder.pos}`, { cause })
+    }
+  }
+
+  float64(what = 'float64'): number {
+    this.need(8, what)
+    return decoding.readFloat64(this.decoder)
+  }
+
+  u32(what = 'uint32'): number {
+    this.need(4, what)
+    return decoding.readUint32(this.decoder)
+  }
+
+  bytesOf(length: number, what = 'bytes'): Uint8Array {
+    this.need(length, what)
+    return decoding.readUint8Array(this.decoder, length)
+  }
+
+  varBytes(what = 'byte array'): Uint8Array {
+    const length = this.varUint(`${what} length`)
+    return this.bytesOf(length, what)
+  }
+
+  string(what = 'string', maxBytes = 1 << 20): string {
+    const length = this.varUint(`${what} length`)
+    if (length > maxBytes) throw new DecodeError(`${what} of ${length} bytes exceeds the limit ${maxBytes}`)
+    this.need(length, what)
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(decoding.readUint8Array(this.decoder, length))
+    } catch (cause) {
+      throw new DecodeError(`${what} is not valid UTF-8`, { cause })
+    }
+  }
+
+  /** A value written with `writeValue` (lib0's `any` encoding: JSON-like data and byte arrays). */
+  value(what = 'value'): unknown {
+    const start = this.decoder.pos
+    try {
+      const value = decoding.readAny(this.decoder)
+      if (this.decoder.pos > this.bytes.length) throw new Error('read past the end')
+      return value
+    } catch (cause) {
+      throw new DecodeError(`bad ${what} at offset ${start}`, { cause })
+    }
+  }
+
+  /** Fails unless every byte was consumed: trailing garbage means a malformed frame. */
+  end(what = 'frame'): void {
+    if (this.remaining !== 0) throw new DecodeError(`${what} has ${this.remaining} trailing bytes`)
+  }
+}
+
+export const createEncoder = encoding.createEncoder
+export const toBytes = encoding.toUint8Array
+export const writeU8 = encoding.writeUint8
+export const writeVarUint = encoding.writeVarUint
+export const writeVarInt = encoding.writeVarInt
+export const writeFloat64 = encoding.writeFloat64
+export const writeU32 = encoding.writeUint32
+export const writeString = encoding.writeVarString
+export const writeVarBytes = encoding.writeVarUint8Array
+export const writeBytes = encoding.writeUint8Array
+export const encodedLength = encoding.length
+
+/** Writes a JSON-like value (numbers, strings, booleans, null, undefined, arrays, plain objects, Uint8Array). */
+export function writeValue(encoder: Encoder, value: unknown): void {
+  encoding.writeAny(encoder, value as Parameters<typeof encoding.writeAny>[1])
+}
+
+/**
+ * A flow key or set element: a string or a non-negative safe integer. Tag byte 0 = integer,
+ * 1 = string, so `7` and `'7'` stay distinct.
+ */
+export function writeKey(encoder: Encoder, key: string | number): void {
+  if (typeof key === 'number') {
+    encoding.writeUint8(encoder, 0)
+    encoding.writeVarUint(encoder, key)
+  } else {
+    encoding.writeUint8(encoder, 1)
+    encoding.writeVarString(encoder, key)
+  }
+}
+
+export function readKey(reader: Reader, what = 'key'): string | number {
+  const tag = reader.u8(`${what} tag`)
+  if (tag === 0) return reader.varUint(what)
+  if (tag === 1) return reader.string(what, 64 * 1024)
+  throw new DecodeError(`${what} has unknown tag ${tag}`)
+}

@@ -1,0 +1,117 @@
+/**
+ * `doc()`: a Yjs document (a sequence CRDT, YATA: Nicolaescu et al., GROUP 2016) replicated
+ * through the same gossip as every other type, with y-protocols sync messages carried inside our
+ * frames: a digest carries sync step 1 (the state vector) plus a hash of the delete set, a reply
+ * carries sync step 2 (the missing structs and the full delete set), and local edits are pushed
+ * as sync updates. Yjs updates commute and are idempotent, so loss, duplication and reordering
+ * are harmless. Deletions do not advance a state vector, which is why the digest also hashes the
+ * delete set: two replicas with equal vectors but different deletions still exchange step 2.
+ */
+import * as Y from 'yjs'
+import * as syncProtocol from 'y-protocols/sync'
+import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
+import { DecodeError } from '../src/errors.js'
+import { fnv1a32 } from './hash.js'
+
+/** Transaction origin marking updates that came from gossip (not re-pushed as local edits). */
+export const REMOTE_ORIGIN = Symbol('elastic-state remote')
+
+export interface DocState {
+  readonly doc: Y.Doc
+  /** Local updates not yet pushed to peers. */
+  pending: Uint8Array[]
+  /** Cached digest; reset on every change. */
+  digestCache: DocDigest | null
+}
+
+export interface DocDigest {
+  stateVector: Uint8Array
+  deleteSetHash: number
+}
+
+/** A y-protocols sync message, validated. */
+export interface DocMessage {
+  type: number
+  payload: Uint8Array
+}
+
+export function createDocState(onChange: (local: boolean) => void): DocState {
+  const doc = new Y.Doc()
+  const state: DocState = { doc, pending: [], digestCache: null }
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    state.digestCache = null
+    const local = origin !== REMOTE_ORIGIN
+    if (local) state.pending.push(update)
+    onChange(local)
+  })
+  return state
+}
+
+export function digest(state: DocState): DocDigest {
+  if (!state.digestCache) {
+    const snapshot = Y.encodeSnapshot(Y.snapshot(state.doc))
+    state.digestCache = { stateVector: Y.encodeStateVector(state.doc), deleteSetHash: fnv1a32(snapshot) }
+  }
+  return state.digestCache
+}
+
+/**
+ * Whether to answer a peer's digest with step 2: the digest hashes both structs and deletions,
+ * so different hashes mean one side lacks something; sending ours is harmless when it is the peer
+ * that has more (the join is idempotent), and the peer's own reply covers the other direction.
+ */
+export function peerMayLack(state: DocState, peer: DocDigest): boolean {
+  return digest(state).deleteSetHash !== peer.deleteSetHash
+}
+
+/** Sync step 2 for a peer's state vector: what it lacks, plus our delete set. */
+export function step2For(state: DocState, peerStateVector: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  syncProtocol.writeSyncStep2(encoder, state.doc, peerStateVector)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Local edits since the last call, merged into one sync update message, or null. */
+export function takePending(state: DocState): Uint8Array | null {
+  if (state.pending.length === 0) return null
+  const update = state.pending.length === 1 ? state.pending[0]! : Y.mergeUpdates(state.pending)
+  state.pending = []
+  const encoder = encoding.createEncoder()
+  syncProtocol.writeUpdate(encoder, update)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Parses and validates a sync message without touching any document. */
+export function parseMessage(bytes: Uint8Array): DocMessage {
+  const decoder = decoding.createDecoder(bytes)
+  let type: number
+  let payload: Uint8Array
+  try {
+    type = decoding.readVarUint(decoder)
+    payload = decoding.readVarUint8Array(decoder)
+  } catch (cause) {
+    throw new DecodeError('malformed doc sync message', { cause })
+  }
+  if (decoder.pos !== bytes.length) throw new DecodeError('doc sync message has trailing bytes')
+  try {
+    if (type === syncProtocol.messageYjsSyncStep1) Y.decodeStateVector(payload)
+    else if (type === syncProtocol.messageYjsSyncStep2 || type === syncProtocol.messageYjsUpdate) Y.decodeUpdate(payload)
+    else throw new DecodeError(`unknown doc sync message type ${type}`)
+  } catch (cause) {
+    if (cause instanceof DecodeError) throw cause
+    throw new DecodeError('doc sync message carries a malformed Yjs payload', { cause })
+  }
+  return { type, payload }
+}
+
+/** Applies a validated step 2 or update message. */
+export function applyMessage(state: DocState, message: DocMessage): void {
+  if (message.type === syncProtocol.messageYjsSyncStep1) return
+  Y.applyUpdate(state.doc, message.payload, REMOTE_ORIGIN)
+}
+
+/** Plain-data view of the document (its shared types as JSON). */
+export function docView(state: DocState): unknown {
+  return state.doc.toJSON()
+}

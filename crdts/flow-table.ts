@@ -1,0 +1,695 @@
+/**
+ * Flow table: a map from flow keys to entries of small per-entry CRDTs (counters, PN-counters,
+ * max registers, LWW registers), with observed-remove delete and optional idle expiry. Built as
+ * an OR-Map of embedded CRDTs (Shapiro et al., 2011; Baquero et al., "The problem with embedded
+ * CRDT counters and a solution", PaPoC 2016) on flat columns, so a per-packet write touches a
+ * few typed-array elements and allocates nothing.
+ *
+ * Each entry has one *cell* per origin that wrote or deleted it. A cell holds the origin's
+ * contributions to every field, the `life` of those contributions, the version of its last
+ * field write, the time of its last write, and the deletions it performed: for every other
+ * origin's cell it observed, a *base* (that cell's life, write version and counter values).
+ *
+ * - A cell is covered when some deletion's base has its life and a write version at least its
+ *   own: everything it wrote was observed removed. An entry exists while some cell is not
+ *   covered (so a write concurrent with a delete keeps the entry: add-wins).
+ * - Counters of a visible cell count from their base: a delete subtracts exactly what it saw.
+ * - When an owner writes a cell it sees covered, it starts a new life at zero.
+ * - Idle expiry: an entry not written by anyone for `idleTimeoutMs` (by this replica's clock) is
+ *   hidden; the next write to it first deletes what it sees (a new life starts), and after a
+ *   further `gcGraceMs` its cells are dropped from memory.
+ */
+import { type Encoder, type Reader, readKey, writeFloat64, writeKey, writeU8, writeValue, writeVarUint } from './codec.js'
+import type { DirtySink, OriginCodec, SlotOps, TypeContext } from './slot-type.js'
+import { compareTimestamps } from './hlc.js'
+import { DecodeError } from '../src/errors.js'
+import { assertCount, assertFiniteNumber } from './validate.js'
+
+export type FlowKey = string | number
+export type FlowFieldKind = 'counter' | 'pnCounter' | 'maxRegister' | 'register'
+
+export interface FlowFieldSpec {
+  kind: FlowFieldKind
+  /** Initial value of a register field. */
+  initial?: unknown
+}
+
+export interface FlowTableConfig {
+  fields: Record<string, FlowFieldSpec>
+  idleTimeoutMs?: number
+  /** How long an expired entry's cells stay in memory before they are dropped (default: idleTimeoutMs). */
+  gcGraceMs?: number
+}
+
+/** Column layout of one field inside a cell row. */
+export interface FieldLayout {
+  readonly name: string
+  readonly kind: FlowFieldKind
+  /** First numeric column. counter: [count]; pnCounter: [inc, dec]; maxRegister: [value]; register: [wallMs, logical]. */
+  readonly offset: number
+  /** Object column of a register's value, else -1. */
+  readonly objectOffset: number
+  readonly initial: unknown
+  /** `lastSeen` declared as a maxRegister: reads and raises the cell's last-write time. */
+  readonly isLastSeen: boolean
+}
+
+const DIRTY = 1
+/** Fields written since the last stamp. */
+const WRITTEN = 2
+/** The cell has field writes in its current life. */
+const HAS_WRITES = 4
+const IN_USE = 8
+
+interface Base {
+  life: number
+  writeVersion: number
+  /** Counter columns (counter and pnCounter fields) as observed. */
+  counters: Float64Array
+}
+
+export interface FlowTableState {
+  readonly fieldIndex: number
+  readonly sink: DirtySink | null
+  readonly context: TypeContext
+  readonly fields: readonly FieldLayout[]
+  readonly fieldByName: ReadonlyMap<string, FieldLayout>
+  readonly width: number
+  readonly objectWidth: number
+  readonly idleTimeoutMs: number
+  readonly gcGraceMs: number
+  /** Whether writes record their time (idle expiry or a declared lastSeen). */
+  readonly tracksTime: boolean
+  // entries
+  readonly keyIndex: Map<FlowKey, number>
+  entryKey: (FlowKey | undefined)[]
+  entryHead: Int32Array
+  entryOwn: Int32Array
+  entryLast: Float64Array
+  /** Number of cells of the entry that hold deletions (fast path when 0). */
+  entryRemovals: Int32Array
+  entryCount: number
+  freeEntries: number[]
+  // cells
+  cellEntry: Int32Array
+  cellOrigin: Int32Array
+  cellNext: Int32Array
+  cellVersion: Float64Array
+  cellWriteVersion: Float64Array
+  cellLife: Float64Array
+  cellLast: Float64Array
+  cellFlags: Uint8Array
+  numbers: Float64Array
+  objects: unknown[]
+  removals: (Map<number, Base> | undefined)[]
+  cellCount: number
+  freeCells: number[]
+  /** Where the next expiry sweep resumes. */
+  sweepCursor: number
+}
+
+export interface FlowCellDelta {
+  key: FlowKey
+  life: number
+  writeVersion: number
+  lastMs: number
+  numbers: Float64Array
+  objects: unknown[]
+  removed: { originRef: number; life: number; writeVersion: number; counters: Float64Array }[]
+}
+
+export function layoutFields(fields: Record<string, FlowFieldSpec>): { layouts: FieldLayout[]; width: number; objectWidth: number } {
+  const layouts: FieldLayout[] = []
+  let width = 0
+  let objectWidth = 0
+  for (const name of Object.keys(fields).sort()) {
+    const spec = fields[name]!
+    const columns = spec.kind === 'counter' || spec.kind === 'maxRegister' ? 1 : 2
+    layouts.push({
+      name, kind: spec.kind, offset: width,
+      objectOffset: spec.kind === 'register' ? objectWidth++ : -1,
+      initial: spec.initial,
+      isLastSeen: name === 'lastSeen' && spec.kind === 'maxRegister',
+    })
+    width += columns
+  }
+  return { layouts, width, objectWidth }
+}
+
+export function createFlowTable(config: FlowTableConfig, context: TypeContext, fieldIndex = 0, sink: DirtySink | null = null): FlowTableState {
+  const { layouts, width, objectWidth } = layoutFields(config.fields)
+  const idleTimeoutMs = config.idleTimeoutMs ?? 0
+  const entryCapacity = 16
+  const cellCapacity = 16
+  return {
+    fieldIndex, sink, context, fields: layouts,
+    fieldByName: new Map(layouts.map((layout) => [layout.name, layout])),
+    width, objectWidth, idleTimeoutMs,
+    gcGraceMs: config.gcGraceMs ?? idleTimeoutMs,
+    tracksTime: idleTimeoutMs > 0 || layouts.some((layout) => layout.isLastSeen),
+    keyIndex: new Map(), entryKey: [],
+    entryHead: new Int32Array(entryCapacity).fill(-1), entryOwn: new Int32Array(entryCapacity).fill(-1),
+    entryLast: new Float64Array(entryCapacity), entryRemovals: new Int32Array(entryCapacity),
+    entryCount: 0, freeEntries: [],
+    cellEntry: new Int32Array(cellCapacity), cellOrigin: new Int32Array(cellCapacity), cellNext: new Int32Array(cellCapacity),
+    cellVersion: new Float64Array(cellCapacity), cellWriteVersion: new Float64Array(cellCapacity),
+    cellLife: new Float64Array(cellCapacity), cellLast: new Float64Array(cellCapacity), cellFlags: new Uint8Array(cellCapacity),
+    numbers: new Float64Array(cellCapacity * Math.max(width, 1)), objects: [], removals: [],
+    cellCount: 0, freeCells: [], sweepCursor: 0,
+  }
+}
+
+function grownInt32(array: Int32Array, capacity: number, fill: number): Int32Array {
+  const next = new Int32Array(capacity).fill(fill)
+  next.set(array)
+  return next
+}
+
+function grownFloat64(array: Float64Array, capacity: number): Float64Array {
+  const next = new Float64Array(capacity)
+  next.set(array)
+  return next
+}
+
+function allocateEntry(state: FlowTableState, key: FlowKey): number {
+  let entry = state.freeEntries.pop()
+  if (entry === undefined) {
+    entry = state.entryCount++
+    if (entry >= state.entryHead.length) {
+      const capacity = state.entryHead.length * 2
+      state.entryHead = grownInt32(state.entryHead, capacity, -1)
+      state.entryOwn = grownInt32(state.entryOwn, capacity, -1)
+      state.entryLast = grownFloat64(state.entryLast, capacity)
+      state.entryRemovals = grownInt32(state.entryRemovals, capacity, 0)
+    }
+  }
+  state.entryKey[entry] = key
+  state.entryHead[entry] = -1
+  state.entryOwn[entry] = -1
+  state.entryLast[entry] = 0
+  state.entryRemovals[entry] = 0
+  state.keyIndex.set(key, entry)
+  return entry
+}
+
+function allocateCell(state: FlowTableState, entry: number, origin: number): number {
+  let cell = state.freeCells.pop()
+  if (cell === undefined) {
+    cell = state.cellCount++
+    if (cell >= state.cellEntry.length) {
+      const capacity = state.cellEntry.length * 2
+      state.cellEntry = grownInt32(state.cellEntry, capacity, 0)
+      state.cellOrigin = grownInt32(state.cellOrigin, capacity, 0)
+      state.cellNext = grownInt32(state.cellNext, capacity, 0)
+      state.cellVersion = grownFloat64(state.cellVersion, capacity)
+      state.cellWriteVersion = grownFloat64(state.cellWriteVersion, capacity)
+      state.cellLife = grownFloat64(state.cellLife, capacity)
+      state.cellLast = grownFloat64(state.cellLast, capacity)
+      const flags = new Uint8Array(capacity)
+      flags.set(state.cellFlags)
+      state.cellFlags = flags
+      state.numbers = grownFloat64(state.numbers, capacity * Math.max(state.width, 1))
+    }
+  }
+  state.cellEntry[cell] = entry
+  state.cellOrigin[cell] = origin
+  state.cellNext[cell] = state.entryHead[entry]!
+  state.entryHead[entry] = cell
+  state.cellVersion[cell] = 0
+  state.cellFlags[cell] = IN_USE
+  clearValues(state, cell)
+  state.cellLife[cell] = 0
+  state.removals[cell] = undefined
+  return cell
+}
+
+/** Zeroes a cell's field values and starts nothing new (life is the caller's business). */
+function clearValues(state: FlowTableState, cell: number): void {
+  state.cellWriteVersion[cell] = 0
+  state.cellLast[cell] = 0
+  const row = cell * state.width
+  for (const field of state.fields) {
+    state.numbers[row + field.offset] = field.kind === 'maxRegister' ? -Infinity : 0
+    if (field.kind === 'register') {
+      state.numbers[row + field.offset] = -1
+      state.objects[cell * state.objectWidth + field.objectOffset] = undefined
+    }
+  }
+}
+
+function findCell(state: FlowTableState, entry: number, origin: number): number {
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+    if (state.cellOrigin[cell] === origin) return cell
+  }
+  return -1
+}
+
+/** The deletion base with the highest write version recorded against `origin`'s cell in this entry. */
+function highestBase(state: FlowTableState, entry: number, origin: number): Base | undefined {
+  if (state.entryRemovals[entry] === 0) return undefined
+  let best: Base | undefined
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+    const base = state.removals[cell]?.get(origin)
+    if (base && (!best || base.life > best.life || (base.life === best.life && base.writeVersion > best.writeVersion))) best = base
+  }
+  return best
+}
+
+function isCovered(state: FlowTableState, cell: number, base: Base | undefined): boolean {
+  if ((state.cellFlags[cell]! & HAS_WRITES) === 0) return true
+  if (!base || base.life !== state.cellLife[cell]) return false
+  return (state.cellFlags[cell]! & WRITTEN) === 0 && base.writeVersion >= state.cellWriteVersion[cell]!
+}
+
+function isExpired(state: FlowTableState, entry: number, now: number): boolean {
+  return state.idleTimeoutMs > 0 && now - state.entryLast[entry]! >= state.idleTimeoutMs
+}
+
+/** Whether the entry is visible: some cell not covered by a deletion, and not idle-expired. */
+export function entryExists(state: FlowTableState, entry: number): boolean {
+  if (state.entryKey[entry] === undefined) return false
+  if (isExpired(state, entry, state.context.now())) return false
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+    if (!isCovered(state, cell, highestBase(state, entry, state.cellOrigin[cell]!))) return true
+  }
+  return false
+}
+
+export function lookup(state: FlowTableState, key: FlowKey): number {
+  const entry = state.keyIndex.get(key)
+  return entry !== undefined && entryExists(state, entry) ? entry : -1
+}
+
+/** Entry index for `key`, created when absent (the write path). */
+export function entryFor(state: FlowTableState, key: FlowKey): number {
+  const entry = state.keyIndex.get(key)
+  return entry !== undefined ? entry : allocateEntry(state, key)
+}
+
+/** Deletes what this origin observes of the entry (observed-remove). */
+function observeRemove(state: FlowTableState, entry: number, origin: number): void {
+  let own = findCell(state, entry, origin)
+  if (own < 0) own = allocateCell(state, entry, origin)
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+    if (cell === own || (state.cellFlags[cell]! & HAS_WRITES) === 0) continue
+    let removed = state.removals[own]
+    if (!removed) {
+      removed = state.removals[own] = new Map()
+      state.entryRemovals[entry]! += 1
+    }
+    const counters = new Float64Array(state.width)
+    const row = cell * state.width
+    for (const field of state.fields) {
+      if (field.kind === 'counter') counters[field.offset] = state.numbers[row + field.offset]!
+      if (field.kind === 'pnCounter') {
+        counters[field.offset] = state.numbers[row + field.offset]!
+        counters[field.offset + 1] = state.numbers[row + field.offset + 1]!
+      }
+    }
+    removed.set(state.cellOrigin[cell]!, { life: state.cellLife[cell]!, writeVersion: state.cellWriteVersion[cell]!, counters })
+  }
+  resetOwn(state, own)
+  markDirty(state, own)
+  state.entryOwn[entry] = own
+}
+
+function resetOwn(state: FlowTableState, cell: number): void {
+  const last = state.cellLast[cell]!
+  state.cellLife[cell]! += 1
+  clearValues(state, cell)
+  state.cellLast[cell] = last
+  state.cellFlags[cell] = state.cellFlags[cell]! & ~(HAS_WRITES | WRITTEN)
+}
+
+function markDirty(state: FlowTableState, cell: number): void {
+  const flags = state.cellFlags[cell]!
+  if ((flags & DIRTY) === 0) {
+    state.cellFlags[cell] = flags | DIRTY
+    state.sink?.markDirty(state.fieldIndex, cell)
+  }
+}
+
+/** Removes `key` as observed here; a concurrent write elsewhere keeps it. Returns whether it existed. */
+export function remove(state: FlowTableState, origin: number, key: FlowKey): boolean {
+  const entry = state.keyIndex.get(key)
+  if (entry === undefined || !entryExists(state, entry)) return false
+  observeRemove(state, entry, origin)
+  return true
+}
+
+/**
+ * The own cell of `entry`, ready for a field write: created on first write, restarted when a
+ * deletion covers it or when the entry has idled out.
+ */
+export function writableCell(state: FlowTableState, entry: number, origin: number): number {
+  let cell = state.entryOwn[entry]!
+  if (cell >= 0 && !state.tracksTime && state.entryRemovals[entry] === 0) return cell
+  return slowWritableCell(state, entry, origin, cell)
+}
+
+function slowWritableCell(state: FlowTableState, entry: number, origin: number, cell: number): number {
+  const now = state.tracksTime ? state.context.now() : 0
+  if (state.entryHead[entry]! >= 0 && isExpired(state, entry, now)) {
+    observeRemove(state, entry, origin)
+    cell = state.entryOwn[entry]!
+  }
+  if (cell < 0) {
+    cell = allocateCell(state, entry, origin)
+    state.entryOwn[entry] = cell
+  } else if (state.entryRemovals[entry] !== 0 && (state.cellFlags[cell]! & HAS_WRITES) !== 0
+    && isCovered(state, cell, highestBase(state, entry, origin))) {
+    resetOwn(state, cell)
+  }
+  if (state.tracksTime) {
+    if (now > state.cellLast[cell]!) state.cellLast[cell] = now
+    if (now > state.entryLast[entry]!) state.entryLast[entry] = now
+  }
+  return cell
+}
+
+/** Marks a field write on an own cell (after the caller changed the numbers). */
+export function touched(state: FlowTableState, cell: number): void {
+  const flags = state.cellFlags[cell]!
+  if ((flags & DIRTY) === 0) state.sink?.markDirty(state.fieldIndex, cell)
+  state.cellFlags[cell] = flags | DIRTY | WRITTEN | HAS_WRITES
+}
+
+// ---- field writes (validated before anything changes) ----
+
+export function incrementField(state: FlowTableState, entry: number, origin: number, field: FieldLayout, n: number, column = 0): void {
+  assertCount(n, field.kind === 'pnCounter' ? (column === 0 ? 'pnCounter.increment' : 'pnCounter.decrement') : 'counter.increment')
+  const cell = writableCell(state, entry, origin)
+  state.numbers[cell * state.width + field.offset + column]! += n
+  touched(state, cell)
+}
+
+export function raiseField(state: FlowTableState, entry: number, origin: number, field: FieldLayout, n: number): void {
+  assertFiniteNumber(n, 'maxRegister.set')
+  const cell = writableCell(state, entry, origin)
+  if (field.isLastSeen) {
+    if (n > state.cellLast[cell]!) state.cellLast[cell] = n
+    if (n > state.entryLast[entry]!) state.entryLast[entry] = n
+  } else {
+    const index = cell * state.width + field.offset
+    if (n > state.numbers[index]!) state.numbers[index] = n
+  }
+  touched(state, cell)
+}
+
+export function setField(state: FlowTableState, entry: number, origin: number, field: FieldLayout, value: unknown): void {
+  const cell = writableCell(state, entry, origin)
+  const timestamp = state.context.nextTimestamp()
+  const index = cell * state.width + field.offset
+  state.numbers[index] = timestamp.wallMs
+  state.numbers[index + 1] = timestamp.logical
+  state.objects[cell * state.objectWidth + field.objectOffset] = value
+  touched(state, cell)
+}
+
+// ---- views ----
+
+function visibleCells(state: FlowTableState, entry: number, visit: (cell: number, base: Base | undefined) => void): void {
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+    const base = highestBase(state, entry, state.cellOrigin[cell]!)
+    if (isCovered(state, cell, base)) continue
+    visit(cell, base && base.life === state.cellLife[cell] ? base : undefined)
+  }
+}
+
+function cellFieldValue(state: FlowTableState, cell: number, base: Base | undefined, field: FieldLayout): number {
+  const index = cell * state.width + field.offset
+  switch (field.kind) {
+    case 'counter':
+      return state.numbers[index]! - (base ? base.counters[field.offset]! : 0)
+    case 'pnCounter':
+      return state.numbers[index]! - state.numbers[index + 1]!
+        - (base ? base.counters[field.offset]! - base.counters[field.offset + 1]! : 0)
+    default:
+      return field.isLastSeen ? state.cellLast[cell]! : state.numbers[index]!
+  }
+}
+
+/** A field's global view of an entry: sum for counters, max for max registers, LWW for registers. */
+export function fieldGlobal(state: FlowTableState, entry: number, field: FieldLayout): unknown {
+  if (field.kind === 'counter' || field.kind === 'pnCounter') {
+    let sum = 0
+    visibleCells(state, entry, (cell, base) => { sum += cellFieldValue(state, cell, base, field) })
+    return sum
+  }
+  if (field.kind === 'maxRegister') {
+    let max = -Infinity
+    visibleCells(state, entry, (cell, base) => { max = Math.max(max, cellFieldValue(state, cell, base, field)) })
+    return max === -Infinity || (field.isLastSeen && max === 0) ? undefined : max
+  }
+  let winner = -1
+  visibleCells(state, entry, (cell) => {
+    const index = cell * state.width + field.offset
+    if (state.numbers[index]! < 0) return
+    if (winner < 0) { winner = cell; return }
+    const windex = winner * state.width + field.offset
+    if (compareTimestamps(
+      state.numbers[index]!, state.numbers[index + 1]!, state.context.originId(state.cellOrigin[cell]!),
+      state.numbers[windex]!, state.numbers[windex + 1]!, state.context.originId(state.cellOrigin[winner]!)) > 0) winner = cell
+  })
+  return winner < 0 ? field.initial : state.objects[winner * state.objectWidth + field.objectOffset]
+}
+
+/** A field's local view: this origin's own visible contribution. */
+export function fieldLocal(state: FlowTableState, entry: number, origin: number, field: FieldLayout): unknown {
+  const cell = findCell(state, entry, origin)
+  const empty = field.kind === 'counter' || field.kind === 'pnCounter' ? 0 : field.kind === 'register' ? field.initial : undefined
+  if (cell < 0) return empty
+  const base = highestBase(state, entry, origin)
+  if (isCovered(state, cell, base)) return empty
+  if (field.kind === 'register') {
+    return state.numbers[cell * state.width + field.offset]! < 0 ? field.initial : state.objects[cell * state.objectWidth + field.objectOffset]
+  }
+  const value = cellFieldValue(state, cell, base && base.life === state.cellLife[cell] ? base : undefined, field)
+  return field.kind === 'maxRegister' && (value === -Infinity || (field.isLastSeen && value === 0)) ? undefined : value
+}
+
+/** Visible keys, in the order entries were first seen. */
+export function* keys(state: FlowTableState): Iterable<FlowKey> {
+  for (const [key, entry] of state.keyIndex) if (entryExists(state, entry)) yield key
+}
+
+export function size(state: FlowTableState): number {
+  let count = 0
+  for (const entry of state.keyIndex.values()) if (entryExists(state, entry)) count++
+  return count
+}
+
+/** Time of the entry's last write by anyone, or undefined when the table records no times. */
+export function lastSeen(state: FlowTableState, entry: number): number | undefined {
+  return state.tracksTime ? state.entryLast[entry] : undefined
+}
+
+/**
+ * Drops from memory the entries that have been idle for `idleTimeoutMs + gcGraceMs`. Visits at
+ * most `budget` entries per call (resuming where it stopped) so a sweep never stalls a round.
+ * Returns the number of entries dropped.
+ */
+export function sweepExpired(state: FlowTableState, budget = 4096): number {
+  if (state.idleTimeoutMs <= 0 || state.entryCount === 0) return 0
+  const now = state.context.now()
+  const horizon = state.idleTimeoutMs + state.gcGraceMs
+  let dropped = 0
+  for (let visited = 0; visited < Math.min(budget, state.entryCount); visited++) {
+    const entry = state.sweepCursor
+    state.sweepCursor = (state.sweepCursor + 1) % state.entryCount
+    const key = state.entryKey[entry]
+    if (key === undefined || now - state.entryLast[entry]! < horizon) continue
+    for (let cell = state.entryHead[entry]!; cell >= 0;) {
+      const next = state.cellNext[cell]!
+      state.cellFlags[cell] = 0
+      state.cellVersion[cell] = 0
+      state.removals[cell] = undefined
+      state.freeCells.push(cell)
+      cell = next
+    }
+    state.keyIndex.delete(key)
+    state.entryKey[entry] = undefined
+    state.entryHead[entry] = -1
+    state.entryOwn[entry] = -1
+    state.freeEntries.push(entry)
+    dropped++
+  }
+  return dropped
+}
+
+function isDeadOnArrival(state: FlowTableState, lastMs: number): boolean {
+  return state.idleTimeoutMs > 0 && state.context.now() - lastMs >= state.idleTimeoutMs + state.gcGraceMs
+}
+
+// ---- slot operations for the gossip engine ----
+
+function counterColumns(state: FlowTableState): number[] {
+  const columns: number[] = []
+  for (const field of state.fields) {
+    if (field.kind === 'counter') columns.push(field.offset)
+    if (field.kind === 'pnCounter') columns.push(field.offset, field.offset + 1)
+  }
+  return columns
+}
+
+const counterColumnCache = new WeakMap<FlowTableState, number[]>()
+function cachedCounterColumns(state: FlowTableState): number[] {
+  let columns = counterColumnCache.get(state)
+  if (!columns) counterColumnCache.set(state, (columns = counterColumns(state)))
+  return columns
+}
+
+export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta> = {
+  version: (state, slot) => ((state.cellFlags[slot]! & IN_USE) !== 0 ? state.cellVersion[slot]! : 0),
+  owner: (state, slot) => state.cellOrigin[slot]!,
+  stamp(state, slot, version) {
+    const flags = state.cellFlags[slot]!
+    state.cellVersion[slot] = version
+    if ((flags & WRITTEN) !== 0) state.cellWriteVersion[slot] = version
+    state.cellFlags[slot] = flags & ~(DIRTY | WRITTEN)
+  },
+  encodeSlot(encoder: Encoder, state, slot, origins: OriginCodec) {
+    writeKey(encoder, state.entryKey[state.cellEntry[slot]!]!)
+    writeVarUint(encoder, state.cellLife[slot]!)
+    writeVarUint(encoder, (state.cellFlags[slot]! & HAS_WRITES) !== 0 ? state.cellWriteVersion[slot]! : 0)
+    writeVarUint(encoder, state.cellLast[slot]!)
+    const row = slot * state.width
+    for (const field of state.fields) {
+      const index = row + field.offset
+      switch (field.kind) {
+        case 'counter':
+          writeVarUint(encoder, state.numbers[index]!)
+          break
+        case 'pnCounter':
+          writeVarUint(encoder, state.numbers[index]!)
+          writeVarUint(encoder, state.numbers[index + 1]!)
+          break
+        case 'maxRegister':
+          if (field.isLastSeen) break
+          if (state.numbers[index] === -Infinity) writeU8(encoder, 0)
+          else {
+            writeU8(encoder, 1)
+            writeFloat64(encoder, state.numbers[index]!)
+          }
+          break
+        case 'register':
+          writeVarUint(encoder, state.numbers[index]! + 1)
+          if (state.numbers[index]! >= 0) {
+            writeVarUint(encoder, state.numbers[index + 1]!)
+            writeValue(encoder, state.objects[slot * state.objectWidth + field.objectOffset])
+          }
+          break
+      }
+    }
+    const removed = state.removals[slot]
+    writeVarUint(encoder, removed ? removed.size : 0)
+    if (removed) {
+      const columns = cachedCounterColumns(state)
+      for (const [origin, base] of removed) {
+        writeVarUint(encoder, origins.toWire(origin))
+        writeVarUint(encoder, base.life)
+        writeVarUint(encoder, base.writeVersion)
+        for (const column of columns) writeVarUint(encoder, base.counters[column]!)
+      }
+    }
+  },
+  decodeSlot: (reader: Reader, origins: OriginCodec, state: FlowTableState) => decodeFlowCell(state, reader, origins),
+  applySlot: applyFlowCell,
+  *slots(state) {
+    for (let cell = 0; cell < state.cellCount; cell++) {
+      if ((state.cellFlags[cell]! & IN_USE) !== 0 && state.cellVersion[cell]! > 0) yield cell
+    }
+  },
+}
+
+/** Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state. */
+export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: OriginCodec): FlowCellDelta {
+  const key = readKey(reader, 'flow key')
+  if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
+  const life = reader.varUint('cell life')
+  const writeVersion = reader.varUint('cell write version')
+  const lastMs = reader.varUint('cell last write')
+  const numbers = new Float64Array(state.width)
+  const objects: unknown[] = new Array(state.objectWidth)
+  for (const field of state.fields) {
+    switch (field.kind) {
+      case 'counter':
+        numbers[field.offset] = reader.varUint(`field ${field.name}`)
+        break
+      case 'pnCounter':
+        numbers[field.offset] = reader.varUint(`field ${field.name}`)
+        numbers[field.offset + 1] = reader.varUint(`field ${field.name}`)
+        break
+      case 'maxRegister': {
+        if (field.isLastSeen) break
+        const tag = reader.u8(`field ${field.name} tag`)
+        if (tag > 1) throw new DecodeError(`field ${field.name} has bad tag ${tag}`)
+        numbers[field.offset] = tag === 0 ? -Infinity : reader.float64(`field ${field.name}`)
+        if (tag === 1 && !Number.isFinite(numbers[field.offset]!)) throw new DecodeError(`field ${field.name} is not finite`)
+        break
+      }
+      case 'register': {
+        const wallMs = reader.varUint(`field ${field.name} timestamp`) - 1
+        numbers[field.offset] = wallMs
+        if (wallMs >= 0) {
+          numbers[field.offset + 1] = reader.varUint(`field ${field.name} logical clock`)
+          objects[field.objectOffset] = reader.value(`field ${field.name}`)
+        }
+        break
+      }
+    }
+  }
+  const removedCount = reader.count(Math.min(origins.size, reader.remaining), 'removal count')
+  const removed: FlowCellDelta['removed'] = []
+  const columns = cachedCounterColumns(state)
+  for (let i = 0; i < removedCount; i++) {
+    const originRef = reader.varUint('removal origin')
+    if (originRef >= origins.size) throw new DecodeError(`removal names origin ${originRef}, frame has ${origins.size}`)
+    const baseLife = reader.varUint('removal life')
+    const baseWriteVersion = reader.varUint('removal write version')
+    const counters = new Float64Array(state.width)
+    for (const column of columns) counters[column] = reader.varUint('removal counter')
+    removed.push({ originRef, life: baseLife, writeVersion: baseWriteVersion, counters })
+  }
+  return { key, life, writeVersion, lastMs, numbers, objects, removed }
+}
+
+function applyFlowCell(state: FlowTableState, origin: number, version: number, delta: FlowCellDelta, origins: OriginCodec): number {
+  let entry = state.keyIndex.get(delta.key)
+  let cell = -1
+  if (entry === undefined) {
+    if (isDeadOnArrival(state, delta.lastMs)) return -1
+    entry = allocateEntry(state, delta.key)
+  } else {
+    cell = findCell(state, entry, origin)
+    if (cell >= 0 && state.cellVersion[cell]! >= version) return -1
+  }
+  if (cell < 0) cell = allocateCell(state, entry, origin)
+  const hadRemovals = state.removals[cell] !== undefined
+  state.cellVersion[cell] = version
+  state.cellLife[cell] = delta.life
+  state.cellWriteVersion[cell] = delta.writeVersion
+  state.cellLast[cell] = delta.lastMs
+  state.cellFlags[cell] = IN_USE | (delta.writeVersion > 0 ? HAS_WRITES : 0)
+  if (delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
+  state.numbers.set(delta.numbers, cell * state.width)
+  for (const field of state.fields) {
+    if (field.kind !== 'register') continue
+    const slot = cell * state.objectWidth + field.objectOffset
+    state.objects[slot] = delta.objects[field.objectOffset]
+    const wallMs = delta.numbers[field.offset]!
+    if (wallMs >= 0) state.context.observeTimestamp(wallMs, delta.numbers[field.offset + 1]!)
+  }
+  if (delta.removed.length > 0) {
+    const removed = new Map<number, Base>()
+    for (const base of delta.removed) {
+      removed.set(origins.toLocal(base.originRef), { life: base.life, writeVersion: base.writeVersion, counters: base.counters })
+    }
+    state.removals[cell] = removed
+    if (!hadRemovals) state.entryRemovals[entry]! += 1
+  } else if (hadRemovals) {
+    state.removals[cell] = undefined
+    state.entryRemovals[entry]! -= 1
+  }
+  return cell
+}

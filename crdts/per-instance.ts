@@ -1,0 +1,121 @@
+/**
+ * Per-instance value: E-State's `get_global(key, reduce)` made a local read. Each origin's slot
+ * holds that instance's latest value (with an HLC timestamp); the global view reduces the values
+ * of the instances that are live members right now: `latest` (most recent write), `sum`, `avg`,
+ * `min`, `max`, or a function given the values ordered by instance id. Departed and failed
+ * instances drop out of the reduction (their slots stay, so a returning id is not confused).
+ */
+import { type Encoder, type Reader, writeValue, writeVarUint } from './codec.js'
+import { compareTimestamps } from './hlc.js'
+import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
+import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
+
+export type BuiltinReduce = 'latest' | 'sum' | 'avg' | 'min' | 'max'
+export type Reduce<T, R = unknown> = BuiltinReduce | ((values: T[]) => R)
+
+export interface PerInstanceState<T> extends OriginSlots {
+  readonly reduce: Reduce<T>
+  readonly context: TypeContext
+  readonly values: (T | undefined)[]
+  readonly wallMs: number[]
+  readonly logical: number[]
+}
+
+export interface PerInstanceDelta {
+  value: unknown
+  wallMs: number
+  logical: number
+}
+
+export function createPerInstance<T>(reduce: Reduce<T>, context: TypeContext, fieldIndex = 0, sink: DirtySink | null = null): PerInstanceState<T> {
+  return { ...createOriginSlots(fieldIndex, sink), reduce, context, values: [], wallMs: [], logical: [] }
+}
+
+function ensure<T>(state: PerInstanceState<T>, origin: number): void {
+  ensureOrigin(state, origin)
+  while (state.values.length <= origin) {
+    state.values.push(undefined)
+    state.wallMs.push(-1)
+    state.logical.push(0)
+  }
+}
+
+/** @throws RangeError for a numeric reduce (`sum`, `avg`, `min`, `max`) given a non-finite number. */
+export function set<T>(state: PerInstanceState<T>, origin: number, value: T): void {
+  if (typeof state.reduce === 'string' && state.reduce !== 'latest' && (typeof value !== 'number' || !Number.isFinite(value))) {
+    throw new RangeError(`perInstance with reduce '${state.reduce}' takes a finite number, got ${String(value)}`)
+  }
+  if (origin >= state.values.length) ensure(state, origin)
+  const timestamp = state.context.nextTimestamp()
+  state.values[origin] = value
+  state.wallMs[origin] = timestamp.wallMs
+  state.logical[origin] = timestamp.logical
+  markDirty(state, origin)
+}
+
+export function localValue<T>(state: PerInstanceState<T>, origin: number): T | undefined {
+  return state.values[origin]
+}
+
+/** Live instances' values, keyed by instance id, in id order. */
+export function byInstance<T>(state: PerInstanceState<T>): Map<string, T> {
+  const entries: [string, T][] = []
+  for (const origin of state.present) {
+    if ((state.wallMs[origin] ?? -1) < 0 || !state.context.isLive(origin)) continue
+    entries.push([state.context.originId(origin), state.values[origin] as T])
+  }
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  return new Map(entries)
+}
+
+/** The reduction over live instances; `undefined` when no live instance has a value (for built-ins). */
+export function globalValue<T>(state: PerInstanceState<T>): unknown {
+  const reduce = state.reduce
+  if (typeof reduce === 'function') return reduce([...byInstance(state).values()])
+  if (reduce === 'latest') {
+    let best = -1
+    for (const origin of state.present) {
+      if ((state.wallMs[origin] ?? -1) < 0 || !state.context.isLive(origin)) continue
+      if (best < 0 || compareTimestamps(
+        state.wallMs[origin]!, state.logical[origin]!, state.context.originId(origin),
+        state.wallMs[best]!, state.logical[best]!, state.context.originId(best)) > 0) best = origin
+    }
+    return best < 0 ? undefined : state.values[best]
+  }
+  // Numeric reductions run in instance-id order so floating-point sums agree on every replica.
+  const numbers = [...byInstance(state).values()] as unknown as number[]
+  if (numbers.length === 0) return reduce === 'sum' ? 0 : undefined
+  switch (reduce) {
+    case 'sum': return numbers.reduce((a, b) => a + b, 0)
+    case 'avg': return numbers.reduce((a, b) => a + b, 0) / numbers.length
+    case 'min': return Math.min(...numbers)
+    case 'max': return Math.max(...numbers)
+  }
+}
+
+export const perInstanceOps: SlotOps<PerInstanceState<unknown>, PerInstanceDelta> = {
+  version: (state, slot) => state.versions[slot] ?? 0,
+  owner: (_state, slot) => slot,
+  stamp: stampOrigin,
+  encodeSlot(encoder: Encoder, state, slot) {
+    writeVarUint(encoder, state.wallMs[slot]!)
+    writeVarUint(encoder, state.logical[slot]!)
+    writeValue(encoder, state.values[slot])
+  },
+  decodeSlot(reader: Reader) {
+    const wallMs = reader.varUint('perInstance timestamp')
+    const logical = reader.varUint('perInstance logical clock')
+    return { wallMs, logical, value: reader.value('perInstance value') }
+  },
+  applySlot(state, origin, version, delta) {
+    if (!isNewer(state, origin, version)) return -1
+    ensure(state, origin)
+    state.values[origin] = delta.value
+    state.wallMs[origin] = delta.wallMs
+    state.logical[origin] = delta.logical
+    state.versions[origin] = version
+    state.context.observeTimestamp(delta.wallMs, delta.logical)
+    return origin
+  },
+  slots: stampedOrigins,
+}

@@ -1,0 +1,102 @@
+/**
+ * Last-writer-wins register (LWW-Register, Shapiro et al., 2011) on a hybrid logical clock.
+ *
+ * Each origin's slot holds its last written value and that write's HLC timestamp. The global
+ * view is the value with the highest timestamp, ties broken by instance id, so every replica
+ * picks the same winner. The local view is the own last write. Before any write both views are
+ * the declared initial value.
+ */
+import { type Encoder, type Reader, writeValue, writeVarUint } from './codec.js'
+import { compareTimestamps } from './hlc.js'
+import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
+import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
+
+export interface RegisterState<T> extends OriginSlots {
+  readonly initial: T
+  readonly context: TypeContext
+  readonly values: T[]
+  readonly wallMs: number[]
+  readonly logical: number[]
+  /** Origin whose write currently wins, or -1. */
+  winner: number
+}
+
+export interface RegisterDelta {
+  value: unknown
+  wallMs: number
+  logical: number
+}
+
+export function createRegister<T>(initial: T, context: TypeContext, fieldIndex = 0, sink: DirtySink | null = null): RegisterState<T> {
+  return { ...createOriginSlots(fieldIndex, sink), initial, context, values: [], wallMs: [], logical: [], winner: -1 }
+}
+
+function ensure<T>(state: RegisterState<T>, origin: number): void {
+  ensureOrigin(state, origin)
+  while (state.values.length <= origin) {
+    state.values.push(state.initial)
+    state.wallMs.push(-1)
+    state.logical.push(0)
+  }
+}
+
+function beats<T>(state: RegisterState<T>, a: number, b: number): boolean {
+  if (b < 0) return true
+  const ids = state.context
+  return compareTimestamps(
+    state.wallMs[a]!, state.logical[a]!, ids.originId(a),
+    state.wallMs[b]!, state.logical[b]!, ids.originId(b),
+  ) > 0
+}
+
+function reconsider<T>(state: RegisterState<T>, origin: number): void {
+  if (origin === state.winner) return
+  if (beats(state, origin, state.winner)) state.winner = origin
+}
+
+/** Writes `value` with a fresh timestamp; it wins over every write this replica has seen. */
+export function set<T>(state: RegisterState<T>, origin: number, value: T): void {
+  if (origin >= state.values.length) ensure(state, origin)
+  const timestamp = state.context.nextTimestamp()
+  state.values[origin] = value
+  state.wallMs[origin] = timestamp.wallMs
+  state.logical[origin] = timestamp.logical
+  reconsider(state, origin)
+  markDirty(state, origin)
+}
+
+export function localValue<T>(state: RegisterState<T>, origin: number): T {
+  return state.wallMs[origin] === undefined || state.wallMs[origin]! < 0 ? state.initial : state.values[origin]!
+}
+
+export function globalValue<T>(state: RegisterState<T>): T {
+  return state.winner < 0 ? state.initial : state.values[state.winner]!
+}
+
+export const registerOps: SlotOps<RegisterState<unknown>, RegisterDelta> = {
+  version: (state, slot) => state.versions[slot] ?? 0,
+  owner: (_state, slot) => slot,
+  stamp: stampOrigin,
+  encodeSlot(encoder: Encoder, state, slot) {
+    writeVarUint(encoder, state.wallMs[slot]!)
+    writeVarUint(encoder, state.logical[slot]!)
+    writeValue(encoder, state.values[slot])
+  },
+  decodeSlot(reader: Reader) {
+    const wallMs = reader.varUint('register timestamp')
+    const logical = reader.varUint('register logical clock')
+    return { wallMs, logical, value: reader.value('register value') }
+  },
+  applySlot(state, origin, version, delta) {
+    if (!isNewer(state, origin, version)) return -1
+    ensure(state, origin)
+    state.values[origin] = delta.value
+    state.wallMs[origin] = delta.wallMs
+    state.logical[origin] = delta.logical
+    state.versions[origin] = version
+    state.context.observeTimestamp(delta.wallMs, delta.logical)
+    reconsider(state, origin)
+    return origin
+  },
+  slots: stampedOrigins,
+}

@@ -1,0 +1,68 @@
+/**
+ * The shape every replicated state type shares with the runtime.
+ *
+ * State is a set of *slots*. Every slot belongs to exactly one origin (a replica incarnation),
+ * and only that origin ever writes it, so merging is per slot: the copy with the higher version
+ * wins. Versions are numbers the owning origin hands out in increasing order, one per change of
+ * a slot, which makes a whole state a join-semilattice and lets a peer ask for "everything of
+ * origin O after version n" (Scuttlebutt reconciliation).
+ *
+ * Slots are addressed by small integers (`slot refs`) local to one state object. Origins are
+ * small integers local to one replica; the frame codec maps them to `(id, incarnation)` pairs on
+ * the wire through an `OriginCodec`.
+ */
+import type { Encoder, Reader } from './codec.js'
+
+/** Where a type reports that one of its own slots changed and needs a version at the next round. */
+export interface DirtySink {
+  markDirty(fieldIndex: number, slot: number): void
+}
+
+/** What a state type may ask of the replica it lives in. Pure: no I/O. */
+export interface TypeContext {
+  /** Instance id of an origin (for deterministic tie-breaks and per-instance views). */
+  originId(origin: number): string
+  /** Current time in ms by the replica's clock (idle expiry, hybrid logical clock). */
+  now(): number
+  /** Origins whose instances are live members right now (for `perInstance` reductions). */
+  isLive(origin: number): boolean
+  /** Advance the replica's hybrid logical clock past a timestamp seen in a remote slot. */
+  observeTimestamp(wallMs: number, logical: number): void
+  /** A new hybrid-logical-clock timestamp for a local write. */
+  nextTimestamp(): { wallMs: number; logical: number }
+}
+
+/** Maps local origin numbers to the numbers used inside one frame, and back. */
+export interface OriginCodec {
+  /** Wire reference for a local origin (registers it in the frame's origin table). */
+  toWire(origin: number): number
+  /** Number of origins in the frame's table (decode-time bound for references). */
+  readonly size: number
+  /** Local origin of a wire reference (apply time, after validation). */
+  toLocal(wireRef: number): number
+}
+
+/**
+ * Slot-level operations the gossip engine drives. `Delta` is the decoded, validated payload of
+ * one slot: decoding never touches state, so a frame can be validated whole before any of it is
+ * applied.
+ */
+export interface SlotOps<State, Delta> {
+  /** Current version of a slot (0 = never stamped). */
+  version(state: State, slot: number): number
+  /** Origin that owns a slot. */
+  owner(state: State, slot: number): number
+  /** Give an own dirty slot its version (called once per round for each dirty slot). */
+  stamp(state: State, slot: number, version: number): void
+  /** Write the slot's identity and value (not its origin or version: the frame carries those). */
+  encodeSlot(encoder: Encoder, state: State, slot: number, origins: OriginCodec): void
+  /** Read one slot payload, validating everything; reads `state` only for its layout, never changes it. */
+  decodeSlot(reader: Reader, origins: OriginCodec, state: State): Delta
+  /**
+   * Join one remote slot into the state. Returns the slot ref when the incoming version was newer
+   * (the state changed), or -1 when it was ignored.
+   */
+  applySlot(state: State, origin: number, version: number, delta: Delta, origins: OriginCodec): number
+  /** Every slot currently stored, as refs (for full-state joins in tests and for compaction). */
+  slots(state: State): Iterable<number>
+}
