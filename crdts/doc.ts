@@ -111,7 +111,34 @@ export function applyMessage(state: DocState, message: DocMessage): void {
   Y.applyUpdate(state.doc, message.payload, REMOTE_ORIGIN)
 }
 
-/** Plain-data view of the document (its shared types as JSON). */
-export function docView(state: DocState): unknown {
-  return state.doc.toJSON()
+/**
+ * Plain-data view of the document: every root type as JSON, sorted by name. A root type that
+ * arrived by sync but was never opened locally is still generic; it is opened here as the kind
+ * its content shows (map entries: a map; string content: text; other items: an array), so two
+ * replicas with the same updates show the same view whatever their code opened.
+ */
+export function docView(state: DocState): Record<string, unknown> {
+  const doc = state.doc
+  const view: Record<string, unknown> = {}
+  for (const name of [...doc.share.keys()].sort()) {
+    view[name] = specialize(doc, name).toJSON()
+  }
+  return view
+}
+
+/** Yjs' internals used here: a root type's map entries and first item. */
+interface GenericType {
+  constructor: unknown
+  _map: Map<string, unknown>
+  _start: { content: unknown } | null
+  toJSON(): unknown
+}
+
+function specialize(doc: Y.Doc, name: string): { toJSON(): unknown } {
+  const type = doc.share.get(name) as unknown as GenericType
+  if (type.constructor !== Y.AbstractType) return type
+  if (type._map.size > 0) return doc.getMap(name)
+  const first = type._start
+  if (first && (first.content instanceof Y.ContentString || first.content instanceof Y.ContentFormat)) return doc.getText(name)
+  return doc.getArray(name)
 }

@@ -1,0 +1,229 @@
+/**
+ * The frame format (grammar in docs/protocol.md). A frame is decoded and validated whole before
+ * any of it is applied: this module turns bytes into a `ParsedFrame` or throws a typed error,
+ * and never touches replica state.
+ */
+import { Reader, createEncoder, toBytes, writeBytes, writeString, writeU32, writeU8, writeVarUint, type Encoder } from '../crdts/codec.js'
+import type { DocDigest, DocMessage } from '../crdts/doc.js'
+import { parseMessage } from '../crdts/doc.js'
+import type { OriginCodec } from '../crdts/slot-type.js'
+import { AuthError, DecodeError, ProtocolVersionError, SchemaMismatchError } from './errors.js'
+import { type FrameKey, TAG_BYTES, tag, verify } from './auth.js'
+import type { MemberRecord } from './membership.js'
+
+export const MAGIC = 0xe5
+export const PROTOCOL_VERSION = 1
+const FLAG_AUTHENTICATED = 1
+export const HEADER_BYTES = 7
+
+/**
+ * Frame kinds of a push-pull exchange: a `Push` opens it (digest plus what the sender believes
+ * the peer lacks); the peer answers with a `Reply` (what the pusher lacks), or `ReplyWantsMore`
+ * when it still lacks something itself, which is answered by a `Final`, never answered.
+ */
+export const FrameKind = { Push: 0, Reply: 1, ReplyWantsMore: 2, Final: 3 } as const
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind]
+
+export interface FrameOrigin {
+  id: string
+  incarnation: number
+  /** Sender's version vector entry for this origin. */
+  known: number
+}
+
+export interface FrameSlot {
+  field: number
+  version: number
+  delta: unknown
+}
+
+export interface FrameGroup {
+  originRef: number
+  from: number
+  to: number
+  slots: FrameSlot[]
+}
+
+export interface FrameDoc {
+  field: number
+  digest: DocDigest | null
+  messages: DocMessage[]
+}
+
+export interface ParsedFrame {
+  kind: FrameKind
+  senderId: string
+  senderIncarnation: number
+  senderAddress: string
+  members: MemberRecord[]
+  origins: FrameOrigin[]
+  groups: FrameGroup[]
+  docs: FrameDoc[]
+  sizeBytes: number
+}
+
+/** How the replica decodes one slot payload of a field (validated, state untouched). */
+export interface SlotDecoder {
+  fieldCount: number
+  isDocField(field: number): boolean
+  decodeSlot(field: number, reader: Reader, origins: OriginCodec): unknown
+}
+
+export interface FrameLimits {
+  maxFrameBytes: number
+}
+
+const MAX_ID_BYTES = 1024
+
+/** Writes the header; the body follows, then `seal` appends the tag. */
+export function beginFrame(fingerprint: number, key: FrameKey | null): Encoder {
+  const encoder = createEncoder()
+  writeU8(encoder, MAGIC)
+  writeU8(encoder, PROTOCOL_VERSION)
+  writeU8(encoder, key ? FLAG_AUTHENTICATED : 0)
+  writeU32(encoder, fingerprint)
+  return encoder
+}
+
+export function sealFrame(encoder: Encoder, key: FrameKey | null): Uint8Array {
+  const body = toBytes(encoder)
+  if (!key) return body
+  const sealed = new Uint8Array(body.length + TAG_BYTES)
+  sealed.set(body)
+  sealed.set(tag(key, body), body.length)
+  return sealed
+}
+
+export function writeMembers(encoder: Encoder, members: readonly MemberRecord[]): void {
+  writeVarUint(encoder, members.length)
+  for (const member of members) {
+    writeString(encoder, member.id)
+    writeVarUint(encoder, member.incarnation)
+    writeVarUint(encoder, member.heartbeat)
+    writeU8(encoder, member.status)
+    writeString(encoder, member.address)
+  }
+}
+
+export function writeOrigins(encoder: Encoder, ids: readonly string[], incarnations: readonly number[], known: readonly number[]): void {
+  writeVarUint(encoder, ids.length)
+  for (let origin = 0; origin < ids.length; origin++) {
+    writeString(encoder, ids[origin]!)
+    writeVarUint(encoder, incarnations[origin]!)
+    writeVarUint(encoder, known[origin]!)
+  }
+}
+
+export { writeBytes }
+
+/**
+ * Checks size, magic, version, fingerprint and authentication, then decodes the body.
+ * @throws DecodeError, AuthError, SchemaMismatchError or ProtocolVersionError; nothing else.
+ */
+export function parseFrame(bytes: Uint8Array, fingerprint: number, key: FrameKey | null, limits: FrameLimits, slots: SlotDecoder): ParsedFrame {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('a frame must be a Uint8Array')
+  if (bytes.length > limits.maxFrameBytes) throw new DecodeError(`frame of ${bytes.length} bytes exceeds the limit of ${limits.maxFrameBytes}`)
+  if (bytes.length < HEADER_BYTES) throw new DecodeError(`frame of ${bytes.length} bytes is shorter than a header`)
+  if (bytes[0] !== MAGIC) throw new DecodeError(`bad magic byte 0x${bytes[0]!.toString(16)}`)
+  if (bytes[1] !== PROTOCOL_VERSION) throw new ProtocolVersionError(`frame has protocol version ${bytes[1]}, this replica speaks ${PROTOCOL_VERSION}`)
+  const flags = bytes[2]!
+  if ((flags & ~FLAG_AUTHENTICATED) !== 0) throw new DecodeError(`unknown frame flags 0x${flags.toString(16)}`)
+  let body = bytes
+  if (key) {
+    if ((flags & FLAG_AUTHENTICATED) === 0) throw new AuthError('frame is not authenticated and this replica requires a secret')
+    if (bytes.length < HEADER_BYTES + TAG_BYTES) throw new AuthError('authenticated frame is too short to hold its tag')
+    body = bytes.subarray(0, bytes.length - TAG_BYTES)
+    if (!verify(key, body, bytes.subarray(bytes.length - TAG_BYTES))) throw new AuthError('frame authentication failed (wrong secret or tampered frame)')
+  } else if ((flags & FLAG_AUTHENTICATED) !== 0) {
+    throw new AuthError('frame is authenticated but this replica has no secret configured')
+  }
+  const reader = new Reader(body)
+  reader.bytesOf(3, 'header')
+  const received = reader.u32('schema fingerprint')
+  if (received !== fingerprint) {
+    throw new SchemaMismatchError(`peer declared different state: schema fingerprint ${received.toString(16)}, expected ${fingerprint.toString(16)}`, fingerprint, received)
+  }
+  try {
+    return parseBody(reader, slots, bytes.length)
+  } catch (error) {
+    if (error instanceof DecodeError) throw error
+    throw new DecodeError(`malformed frame: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+  }
+}
+
+function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): ParsedFrame {
+  const kind = reader.u8('frame kind')
+  if (kind > FrameKind.Final) throw new DecodeError(`unknown frame kind ${kind}`)
+  const senderId = reader.string('sender id', MAX_ID_BYTES)
+  const senderIncarnation = reader.varUint('sender incarnation')
+  const senderAddress = reader.string('sender address', MAX_ID_BYTES)
+
+  const memberCount = reader.count(reader.remaining, 'member count')
+  const members: MemberRecord[] = []
+  for (let i = 0; i < memberCount; i++) {
+    const id = reader.string('member id', MAX_ID_BYTES)
+    const incarnation = reader.varUint('member incarnation')
+    const heartbeat = reader.varUint('member heartbeat')
+    const status = reader.u8('member status')
+    if (status > 1) throw new DecodeError(`member ${JSON.stringify(id)} has unknown status ${status}`)
+    members.push({ id, incarnation, heartbeat, status, address: reader.string('member address', MAX_ID_BYTES) })
+  }
+
+  const originCount = reader.count(reader.remaining, 'origin count')
+  const origins: FrameOrigin[] = []
+  for (let i = 0; i < originCount; i++) {
+    origins.push({ id: reader.string('origin id', MAX_ID_BYTES), incarnation: reader.varUint('origin incarnation'), known: reader.varUint('origin version') })
+  }
+  const codec: OriginCodec = { size: origins.length, toWire: (origin) => origin, toLocal: (ref) => ref }
+
+  const groupCount = reader.count(origins.length, 'group count')
+  const groups: FrameGroup[] = []
+  for (let i = 0; i < groupCount; i++) {
+    const originRef = reader.varUint('group origin')
+    if (originRef >= origins.length) throw new DecodeError(`group names origin ${originRef}, frame has ${origins.length}`)
+    const from = reader.varUint('group from')
+    const to = reader.varUint('group to')
+    if (to < from) throw new DecodeError(`group of origin ${originRef} ends (${to}) before it starts (${from})`)
+    const slotCount = reader.count(reader.remaining, 'slot count')
+    const groupSlots: FrameSlot[] = []
+    let version = from
+    for (let s = 0; s < slotCount; s++) {
+      const field = reader.varUint('slot field')
+      if (field >= slots.fieldCount || slots.isDocField(field)) throw new DecodeError(`slot names field ${field}, which holds no slots`)
+      version += reader.varUint('slot version gap')
+      if (version <= from || version > to) throw new DecodeError(`slot version ${version} is outside its group (${from}, ${to}]`)
+      groupSlots.push({ field, version, delta: slots.decodeSlot(field, reader, codec) })
+    }
+    groups.push({ originRef, from, to, slots: groupSlots })
+  }
+
+  const docCount = reader.count(slots.fieldCount, 'doc count')
+  const docs: FrameDoc[] = []
+  for (let i = 0; i < docCount; i++) {
+    const field = reader.varUint('doc field')
+    if (field >= slots.fieldCount || !slots.isDocField(field)) throw new DecodeError(`doc section names field ${field}, which is not a doc`)
+    const hasDigest = reader.u8('doc digest flag')
+    if (hasDigest > 1) throw new DecodeError(`bad doc digest flag ${hasDigest}`)
+    let digest: DocDigest | null = null
+    if (hasDigest === 1) {
+      const stateVector = reader.varBytes('doc state vector')
+      digest = { stateVector, deleteSetHash: reader.u32('doc delete set hash') }
+      parseMessage(encodeStep1(stateVector))
+    }
+    const messageCount = reader.count(reader.remaining, 'doc message count')
+    const messages: DocMessage[] = []
+    for (let m = 0; m < messageCount; m++) messages.push(parseMessage(reader.varBytes('doc message')))
+    docs.push({ field, digest, messages })
+  }
+  reader.end()
+  return { kind: kind as FrameKind, senderId, senderIncarnation, senderAddress, members, origins, groups, docs, sizeBytes }
+}
+
+/** Wraps a state vector as a sync step 1 message, so it is validated like any other. */
+function encodeStep1(stateVector: Uint8Array): Uint8Array {
+  const encoder = createEncoder()
+  writeVarUint(encoder, 0)
+  writeVarUint(encoder, stateVector.length)
+  writeBytes(encoder, stateVector)
+  return toBytes(encoder)
+}

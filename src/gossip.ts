@@ -1,0 +1,287 @@
+/**
+ * Push-pull anti-entropy (Scuttlebutt, van Renesse et al., 2008) over version vectors.
+ *
+ * Each round a replica stamps its dirty slots with fresh versions and pushes to `fanout` random
+ * live peers a frame holding its member list, its version vector and the changes it believes
+ * each peer lacks. A peer answers with what the pusher lacks (from the pusher's vector) and asks
+ * for more when the pusher's vector shows it lacks something itself; that request is answered
+ * once more and the exchange ends: at most three frames per exchange, whatever the loss.
+ *
+ * Frames are decoded and validated whole (frame.ts) before anything is applied. Within a frame,
+ * an origin's changes are applied only when they continue what we hold (`from` ≤ our version of
+ * that origin), so our vector always means "every change up to here".
+ */
+import * as encoding from 'lib0/encoding'
+import { type Encoder, Reader, writeU32, writeU8, writeVarBytes, writeVarUint } from '../crdts/codec.js'
+import * as docType from '../crdts/doc.js'
+import type { OriginCodec } from '../crdts/slot-type.js'
+import type { FrameKey } from './auth.js'
+import type { FieldRuntime } from './fields.js'
+import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
+import type { Membership } from './membership.js'
+import type { OriginTable } from './origin-table.js'
+
+export interface GossipConfig {
+  intervalMs: number
+  fanout: number
+  failureTimeoutMs: number
+  maxFrameBytes: number
+}
+
+export interface GossipHost {
+  readonly id: string
+  readonly incarnation: number
+  readonly address: string
+  readonly ownOrigin: number
+  readonly fingerprint: number
+  readonly key: FrameKey | null
+  readonly config: GossipConfig
+  readonly fields: readonly FieldRuntime[]
+  readonly origins: OriginTable
+  readonly membership: Membership
+  random(): number
+  now(): number
+  send(address: string, frame: Uint8Array): void
+  /** Fields changed by a remote frame. */
+  remoteChange(fields: Set<number>): void
+}
+
+const identityOrigins: OriginCodec = { size: Number.MAX_SAFE_INTEGER, toWire: (origin) => origin, toLocal: (ref) => ref }
+
+export class GossipEngine implements SlotDecoder {
+  /** What each peer told us it holds, by local origin: peer id -> versions. */
+  private readonly beliefs = new Map<string, number[]>()
+  /** Log length at which an origin's log is next compacted. */
+  private readonly compactAt: number[] = []
+  /** Local doc edits of this round, pushed with every push of the round. */
+  private roundDocUpdates: (Uint8Array | null)[] = []
+
+  constructor(private readonly host: GossipHost) {}
+
+  get fieldCount(): number {
+    return this.host.fields.length
+  }
+
+  isDocField(field: number): boolean {
+    return this.host.fields[field]!.doc !== null
+  }
+
+  decodeSlot(field: number, reader: Reader, origins: OriginCodec): unknown {
+    const runtime = this.host.fields[field]!
+    return runtime.ops!.decodeSlot(reader, origins, runtime.state)
+  }
+
+  parse(bytes: Uint8Array): ParsedFrame {
+    const host = this.host
+    return parseFrame(bytes, host.fingerprint, host.key, { maxFrameBytes: host.config.maxFrameBytes }, this)
+  }
+
+  /** What `peerId` last told us it holds of `origin` (0 when unknown). */
+  believedKnown(peerId: string, origin: number): number {
+    return this.beliefs.get(peerId)?.[origin] ?? 0
+  }
+
+  /** Takes this round's local doc edits (pushed to every target of the round). */
+  collectDocUpdates(): void {
+    this.roundDocUpdates = this.host.fields.map((field) => (field.doc ? docType.takePending(field.doc) : null))
+  }
+
+  /** Opens an exchange with a peer. */
+  push(peerId: string | null, address: string): void {
+    const belief = peerId === null ? undefined : this.beliefs.get(peerId)
+    this.host.send(address, this.buildFrame(FrameKind.Push, belief, null, belief !== undefined))
+  }
+
+  /** Tells live peers something final (a graceful leave): members and digest only. */
+  announce(address: string): void {
+    this.host.send(address, this.buildFrame(FrameKind.Final, undefined, null, false))
+  }
+
+  /** Applies a validated frame and answers it when the protocol says so. */
+  receive(frame: ParsedFrame): void {
+    const host = this.host
+    const now = host.now()
+    for (const member of frame.members) host.membership.merge(member, now)
+
+    const local = frame.origins.map((origin) => host.origins.intern(origin.id, origin.incarnation))
+    const codec: OriginCodec = { size: local.length, toWire: (origin) => origin, toLocal: (ref) => local[ref]! }
+    const changed = new Set<number>()
+    for (const group of frame.groups) {
+      const origin = local[group.originRef]!
+      if (origin === host.ownOrigin || group.from > host.origins.known[origin]!) continue
+      for (const slot of group.slots) {
+        const field = host.fields[slot.field]!
+        const ref = field.ops!.applySlot(field.state, origin, slot.version, slot.delta, codec)
+        if (ref < 0) continue
+        this.appendLog(origin, slot.version, slot.field, ref)
+        changed.add(slot.field)
+      }
+      if (group.to > host.origins.known[origin]!) host.origins.known[origin] = group.to
+    }
+    const peerDocs = new Map<number, docType.DocDigest>()
+    for (const section of frame.docs) {
+      const doc = host.fields[section.field]!.doc!
+      for (const message of section.messages) docType.applyMessage(doc, message)
+      if (section.digest) peerDocs.set(section.field, section.digest)
+    }
+
+    const belief = this.beliefs.get(frame.senderId) ?? []
+    for (let ref = 0; ref < local.length; ref++) {
+      const origin = local[ref]!
+      if ((belief[origin] ?? 0) < frame.origins[ref]!.known) belief[origin] = frame.origins[ref]!.known
+    }
+    this.beliefs.set(frame.senderId, belief)
+    if (changed.size > 0) host.remoteChange(changed)
+
+    if (frame.kind === FrameKind.Push) {
+      const peerLacks = this.peerLacks(belief) || this.docsDiffer(peerDocs)
+      const weLack = this.weLack(frame, local)
+      if (peerLacks || weLack) {
+        host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, belief, peerDocs, true))
+      }
+    } else if (frame.kind === FrameKind.ReplyWantsMore) {
+      host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true))
+    }
+  }
+
+  /** Records an applied change in the origin's log, compacting the log now and then. */
+  appendLog(origin: number, version: number, field: number, slot: number): void {
+    const origins = this.host.origins
+    origins.append(origin, version, field, slot)
+    const log = origins.logs[origin]!
+    const threshold = this.compactAt[origin] ?? 1024
+    if (log.length < threshold) return
+    origins.compact(origin, (fieldIndex, ref, logVersion) => this.isCurrent(origin, fieldIndex, ref, logVersion))
+    this.compactAt[origin] = Math.max(1024, origins.logs[origin]!.length * 2)
+  }
+
+  private isCurrent(origin: number, field: number, slot: number, version: number): boolean {
+    const runtime = this.host.fields[field]!
+    const ops = runtime.ops!
+    return ops.version(runtime.state, slot) === version && ops.owner(runtime.state, slot) === origin
+  }
+
+  private peerLacks(belief: number[]): boolean {
+    const known = this.host.origins.known
+    for (let origin = 0; origin < known.length; origin++) if (known[origin]! > (belief[origin] ?? 0)) return true
+    return false
+  }
+
+  private weLack(frame: ParsedFrame, local: number[]): boolean {
+    const known = this.host.origins.known
+    for (let ref = 0; ref < local.length; ref++) if (frame.origins[ref]!.known > known[local[ref]!]!) return true
+    return false
+  }
+
+  private docsDiffer(peerDocs: Map<number, docType.DocDigest>): boolean {
+    for (const [field, digest] of peerDocs) if (docType.peerMayLack(this.host.fields[field]!.doc!, digest)) return true
+    return false
+  }
+
+  /**
+   * A frame for a peer: members, our origins with our vector, the changes the peer lacks by
+   * `belief` (none when `withDeltas` is false), and doc sync sections.
+   */
+  private buildFrame(kind: FrameKind, belief: number[] | undefined, peerDocs: Map<number, docType.DocDigest> | null, withDeltas: boolean): Uint8Array {
+    const host = this.host
+    const encoder = beginFrame(host.fingerprint, host.key)
+    writeU8(encoder, kind)
+    encoding.writeVarString(encoder, host.id)
+    writeVarUint(encoder, host.incarnation)
+    encoding.writeVarString(encoder, host.address)
+    writeMembers(encoder, host.membership.gossipable())
+    writeOrigins(encoder, host.origins.ids, host.origins.incarnations, host.origins.known)
+    const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
+    this.writeGroups(encoder, withDeltas ? belief ?? [] : null, budget)
+    this.writeDocs(encoder, kind, peerDocs)
+    return sealFrame(encoder, host.key)
+  }
+
+  private docBytesEstimate(): number {
+    let bytes = 0
+    for (const update of this.roundDocUpdates) bytes += update?.length ?? 0
+    return bytes
+  }
+
+  private writeGroups(encoder: Encoder, belief: number[] | null, budgetBytes: number): void {
+    const host = this.host
+    const groups = encoding.createEncoder()
+    let groupCount = 0
+    if (belief) {
+      const order = [host.ownOrigin]
+      for (let origin = 0; origin < host.origins.size; origin++) if (origin !== host.ownOrigin) order.push(origin)
+      for (const origin of order) {
+        const from = belief[origin] ?? 0
+        const to = host.origins.known[origin]!
+        if (to <= from) continue
+        const remaining = budgetBytes - encoding.length(groups)
+        if (remaining <= 32) break
+        this.writeGroup(groups, origin, from, to, remaining)
+        groupCount++
+      }
+    }
+    writeVarUint(encoder, groupCount)
+    encoding.writeUint8Array(encoder, encoding.toUint8Array(groups))
+  }
+
+  /** One origin's changes after `from`, in version order, cut at `budgetBytes`. */
+  private writeGroup(encoder: Encoder, origin: number, from: number, to: number, budgetBytes: number): void {
+    const host = this.host
+    const log = host.origins.logs[origin]!
+    const slots = encoding.createEncoder()
+    let count = 0
+    let last = from
+    let coveredTo = to
+    for (let i = host.origins.firstAfter(origin, from); i < log.length; i++) {
+      const version = log.versions[i]!
+      if (version > to) break
+      const field = log.fields[i]!
+      const slot = log.slots[i]!
+      if (!this.isCurrent(origin, field, slot, version)) continue
+      if (encoding.length(slots) > budgetBytes) {
+        coveredTo = last
+        break
+      }
+      const runtime = host.fields[field]!
+      writeVarUint(slots, field)
+      writeVarUint(slots, version - last)
+      runtime.ops!.encodeSlot(slots, runtime.state, slot, identityOrigins)
+      last = version
+      count++
+    }
+    writeVarUint(encoder, origin)
+    writeVarUint(encoder, from)
+    writeVarUint(encoder, coveredTo)
+    writeVarUint(encoder, count)
+    encoding.writeUint8Array(encoder, encoding.toUint8Array(slots))
+  }
+
+  private writeDocs(encoder: Encoder, kind: FrameKind, peerDocs: Map<number, docType.DocDigest> | null): void {
+    const sections: { field: number; doc: docType.DocState; messages: Uint8Array[] }[] = []
+    for (const field of this.host.fields) {
+      if (!field.doc) continue
+      const messages: Uint8Array[] = []
+      if (kind === FrameKind.Push) {
+        const update = this.roundDocUpdates[field.index]
+        if (update) messages.push(update)
+      }
+      const peer = peerDocs?.get(field.index)
+      if (peer && docType.peerMayLack(field.doc, peer)) messages.push(docType.step2For(field.doc, peer.stateVector))
+      sections.push({ field: field.index, doc: field.doc, messages })
+    }
+    writeVarUint(encoder, sections.length)
+    for (const section of sections) {
+      writeVarUint(encoder, section.field)
+      // Pushes and requests for more carry our digest so the peer can answer with step 2.
+      const withDigest = kind === FrameKind.Push || kind === FrameKind.ReplyWantsMore || kind === FrameKind.Reply
+      writeU8(encoder, withDigest ? 1 : 0)
+      if (withDigest) {
+        const digest = docType.digest(section.doc)
+        writeVarBytes(encoder, digest.stateVector)
+        writeU32(encoder, digest.deleteSetHash)
+      }
+      writeVarUint(encoder, section.messages.length)
+      for (const message of section.messages) writeVarBytes(encoder, message)
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Membership by heartbeat gossip (as in Scuttlebutt and Cassandra's gossiper): every member
+ * bumps its own heartbeat each round and gossips the member list; a member whose heartbeat has
+ * not moved for `failureTimeoutMs` (by the local clock) is considered failed. A graceful leave
+ * is announced with status `left`, which is final for that incarnation. A restarted instance
+ * comes back with a higher incarnation and replaces its old record.
+ *
+ * Failure is a local judgement, not gossiped: only records this replica believes live (and
+ * `left` records) are passed on, so a failed member fades out instead of being kept alive by
+ * stale copies.
+ */
+
+export const STATUS_ALIVE = 0
+export const STATUS_LEFT = 1
+
+export interface MemberRecord {
+  id: string
+  incarnation: number
+  heartbeat: number
+  status: number
+  address: string
+}
+
+interface LocalMember extends MemberRecord {
+  /** Local time the heartbeat last moved (or the record was first seen). */
+  progressAt: number
+  live: boolean
+}
+
+export type MembershipEvent = { type: 'join' | 'leave'; id: string; reason?: 'left' | 'failed' }
+
+export class Membership {
+  private readonly members = new Map<string, LocalMember>()
+  readonly self: LocalMember
+
+  constructor(id: string, incarnation: number, private failureTimeoutMs: number, private readonly emit: (event: MembershipEvent) => void) {
+    this.self = { id, incarnation, heartbeat: 0, status: STATUS_ALIVE, address: id, progressAt: 0, live: true }
+    this.members.set(id, this.self)
+  }
+
+  setFailureTimeout(ms: number): void {
+    this.failureTimeoutMs = ms
+  }
+
+  /** Own heartbeat for this round. */
+  beat(): void {
+    this.self.heartbeat++
+  }
+
+  /** Merges a gossiped record; returns true when it told us something new. */
+  merge(record: MemberRecord, now: number): boolean {
+    if (record.id === this.self.id) return false
+    const current = this.members.get(record.id)
+    if (current) {
+      if (record.incarnation < current.incarnation) return false
+      if (record.incarnation === current.incarnation) {
+        if (current.status === STATUS_LEFT) return false
+        if (record.status !== STATUS_LEFT && record.heartbeat <= current.heartbeat) return false
+      }
+    }
+    const wasLive = current?.live ?? false
+    const next: LocalMember = { ...record, progressAt: now, live: record.status === STATUS_ALIVE }
+    this.members.set(record.id, next)
+    if (next.live && !wasLive) this.emit({ type: 'join', id: record.id })
+    if (!next.live && wasLive) this.emit({ type: 'leave', id: record.id, reason: 'left' })
+    return true
+  }
+
+  /** Marks members whose heartbeat stalled as failed (and back as live when it moves again). */
+  detectFailures(now: number): void {
+    for (const member of this.members.values()) {
+      if (member === this.self || member.status !== STATUS_ALIVE || !member.live) continue
+      if (now - member.progressAt >= this.failureTimeoutMs) {
+        member.live = false
+        this.emit({ type: 'leave', id: member.id, reason: 'failed' })
+      }
+    }
+  }
+
+  /** Ids of live members, self included, sorted. */
+  liveIds(): string[] {
+    return [...this.members.values()].filter((member) => member.live).map((member) => member.id).sort()
+  }
+
+  /** Whether the instance `id` at `incarnation` is a live member. */
+  isLive(id: string, incarnation: number): boolean {
+    const member = this.members.get(id)
+    return member !== undefined && member.live && member.incarnation === incarnation
+  }
+
+  /** Live peers (not self). */
+  livePeers(): MemberRecord[] {
+    return [...this.members.values()].filter((member) => member.live && member !== this.self)
+  }
+
+  /** Peers believed failed (not left): still contacted now and then, so partitions heal. */
+  suspectedPeers(): MemberRecord[] {
+    return [...this.members.values()].filter((member) => !member.live && member.status === STATUS_ALIVE)
+  }
+
+  /** Records worth gossiping: live ones and graceful-leave tombstones. */
+  gossipable(): MemberRecord[] {
+    return [...this.members.values()].filter((member) => member.live || member.status === STATUS_LEFT)
+  }
+
+  get(id: string): MemberRecord | undefined {
+    return this.members.get(id)
+  }
+}

@@ -1,0 +1,423 @@
+/**
+ * A replica: one instance's copy of the declared state, its own slots written locally without
+ * waiting for anyone, and a gossip engine that exchanges deltas with peers in the background.
+ */
+import { createHybridClock, observe, tick } from '../crdts/hlc.js'
+import type { TypeContext } from '../crdts/slot-type.js'
+import { type FrameKey, createFrameKey } from './auth.js'
+import { ElasticStateError, AuthError, DecodeError, LifecycleError, ProtocolVersionError, SchemaMismatchError } from './errors.js'
+import { type FieldRuntime, buildFields } from './fields.js'
+import { type GossipConfig, GossipEngine } from './gossip.js'
+import type { StateHandles } from './handles.js'
+import { Membership, STATUS_LEFT, type MembershipEvent } from './membership.js'
+import { DirtyList, OriginTable } from './origin-table.js'
+import { type Scheduler, realScheduler } from './scheduler.js'
+import type { Schema, SchemaFields } from './schema.js'
+import type { Transport } from './transport.js'
+import { type Emitter, type ReplicaEvents, createEmitter } from './events.js'
+import { type ReplicaStats, StatsCounters } from './stats.js'
+
+export interface GossipOptions {
+  /** Time between gossip rounds (default 100 ms). */
+  intervalMs?: number
+  /** Peers contacted per round (default 3). */
+  fanout?: number
+  /** A member whose heartbeat has not moved for this long is considered failed (default 15 rounds, at least 1 s). */
+  failureTimeoutMs?: number
+  /** Frames larger than this are refused, and deltas are cut to fit (default 1 MiB). */
+  maxFrameBytes?: number
+  /** How long `leave()` waits for a peer to confirm the handoff (default 50 rounds, at least 5 s). */
+  leaveTimeoutMs?: number
+}
+
+export interface ReplicaOptions {
+  /** Unique among live instances (default: random). */
+  id?: string
+  /** Moves frames; without one, the replica is standalone (useful in tests). */
+  transport?: Transport
+  gossip?: GossipOptions
+  /** Shared secret: every frame is authenticated and unauthenticated frames are dropped. */
+  secret?: string | Uint8Array
+  /** Time source in ms (default `Date.now`). Ignored when `scheduler` is given. */
+  clock?: () => number
+  /** Timers and time (the simulator passes virtual time). */
+  scheduler?: Scheduler
+  /** Randomness for peer choice (the simulator passes a seeded generator). */
+  random?: () => number
+  /** Distinguishes restarts of the same id; must grow across restarts (default: from the clock and randomness). */
+  incarnation?: number
+}
+
+export type ReplicaStatus = 'created' | 'running' | 'leaving' | 'stopped'
+
+export interface Replica<F extends SchemaFields = SchemaFields> {
+  readonly id: string
+  readonly incarnation: number
+  readonly state: StateHandles<F>
+  readonly status: ReplicaStatus
+  readonly schema: Schema<F>
+  /** Start listening and join through the transport's seeds. */
+  start(): Promise<void>
+  /** Run a gossip round now. */
+  flush(): Promise<void>
+  /** Graceful scale-in: hand own updates to a peer, announce the departure, stop. */
+  leave(): Promise<void>
+  /** Stop without announcing (peers detect the failure by time-out). */
+  stop(): Promise<void>
+  /** Plain-data global view of every field, keys in sorted order. */
+  snapshot(): Record<string, unknown>
+  /** Live member ids (self included), sorted. */
+  members(): string[]
+  stats(): ReplicaStats
+  on<E extends keyof ReplicaEvents>(event: E, listener: ReplicaEvents[E]): void
+  off<E extends keyof ReplicaEvents>(event: E, listener: ReplicaEvents[E]): void
+  /** Deliver one frame as if it came from the network (what transports call). */
+  receive(frame: Uint8Array): void
+}
+
+let generatedIds = 0
+
+function resolveConfig(options: GossipOptions | undefined): GossipConfig & { leaveTimeoutMs: number } {
+  const intervalMs = options?.intervalMs ?? 100
+  const fanout = options?.fanout ?? 3
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new RangeError(`gossip.intervalMs must be a positive number, got ${intervalMs}`)
+  if (!Number.isSafeInteger(fanout) || fanout < 1) throw new RangeError(`gossip.fanout must be a positive integer, got ${fanout}`)
+  const failureTimeoutMs = options?.failureTimeoutMs ?? Math.max(1000, 15 * intervalMs)
+  const maxFrameBytes = options?.maxFrameBytes ?? 1 << 20
+  const leaveTimeoutMs = options?.leaveTimeoutMs ?? Math.max(5000, 50 * intervalMs)
+  if (!Number.isFinite(failureTimeoutMs) || failureTimeoutMs <= intervalMs) throw new RangeError(`gossip.failureTimeoutMs must exceed intervalMs, got ${failureTimeoutMs}`)
+  if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 1024) throw new RangeError(`gossip.maxFrameBytes must be an integer of at least 1024, got ${maxFrameBytes}`)
+  if (!Number.isFinite(leaveTimeoutMs) || leaveTimeoutMs < 0) throw new RangeError(`gossip.leaveTimeoutMs must be a non-negative number, got ${leaveTimeoutMs}`)
+  return { intervalMs, fanout, failureTimeoutMs, maxFrameBytes, leaveTimeoutMs }
+}
+
+class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
+  readonly id: string
+  readonly incarnation: number
+  readonly state: StateHandles<F>
+  status: ReplicaStatus = 'created'
+  address: string
+  readonly ownOrigin: number
+  readonly fingerprint: number
+  readonly key: FrameKey | null
+  readonly config: GossipConfig & { leaveTimeoutMs: number }
+  readonly fields: FieldRuntime[]
+  readonly origins = new OriginTable()
+  readonly membership: Membership
+  private readonly dirty = new DirtyList()
+  private readonly scheduler: Scheduler
+  private readonly randomSource: () => number
+  private readonly transport: Transport | undefined
+  private readonly emitter: Emitter = createEmitter()
+  private readonly counters = new StatsCounters()
+  private readonly gossip: GossipEngine
+  private readonly clock = createHybridClock()
+  private roundTimer: unknown = null
+  private sequence = 0
+  /** (version, time) of each round that stamped changes, for the gossip-lag figure. */
+  private readonly stampTimes: { version: number; atMs: number }[] = []
+  private readonly docChanges = new Set<number>()
+  private leaveWaiters: (() => void)[] = []
+  private leaveTarget = 0
+  private leaveStartedAt = 0
+
+  constructor(readonly schema: Schema<F>, options: ReplicaOptions) {
+    this.config = resolveConfig(options.gossip)
+    this.scheduler = options.scheduler ?? realScheduler(options.clock ?? Date.now)
+    this.randomSource = options.random ?? Math.random
+    const id = options.id ?? `replica-${(++generatedIds).toString(36)}-${Math.floor(this.randomSource() * 2 ** 32).toString(36)}`
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256) throw new RangeError(`replica id must be a non-empty string of at most 256 characters, got ${String(id)}`)
+    const incarnation = options.incarnation ?? Math.floor(this.scheduler.now()) * 1024 + Math.floor(this.randomSource() * 1024)
+    if (!Number.isSafeInteger(incarnation) || incarnation < 0) throw new RangeError(`incarnation must be a non-negative safe integer, got ${incarnation}`)
+    this.id = id
+    this.incarnation = incarnation
+    this.address = id
+    this.transport = options.transport
+    this.fingerprint = schema.fingerprint
+    this.key = options.secret === undefined ? null : createFrameKey(options.secret)
+    this.ownOrigin = this.origins.intern(id, incarnation)
+    this.membership = new Membership(id, incarnation, this.config.failureTimeoutMs, (event) => this.onMembership(event))
+    const context: TypeContext = {
+      originId: (origin) => this.origins.ids[origin]!,
+      now: () => this.scheduler.now(),
+      isLive: (origin) => origin === this.ownOrigin ? this.status !== 'stopped' : this.membership.isLive(this.origins.ids[origin]!, this.origins.incarnations[origin]!),
+      observeTimestamp: (wallMs, logical) => observe(this.clock, wallMs, logical),
+      nextTimestamp: () => tick(this.clock, Math.floor(this.scheduler.now())),
+    }
+    this.fields = buildFields(schema, context, this.dirty, { origin: this.ownOrigin }, (field, local) => {
+      if (local) this.docChanges.add(field)
+    })
+    const handles: Record<string, unknown> = {}
+    for (const field of this.fields) handles[field.name] = field.handle
+    this.state = Object.freeze(handles) as StateHandles<F>
+    this.gossip = new GossipEngine({
+      id, incarnation, ownOrigin: this.ownOrigin, fingerprint: this.fingerprint, key: this.key, config: this.config,
+      fields: this.fields, origins: this.origins, membership: this.membership,
+      get address() { return self.address },
+      random: () => this.randomSource(),
+      now: () => this.scheduler.now(),
+      send: (address, frame) => this.sendFrame(address, frame),
+      remoteChange: (changed) => this.emitter.emit('change', { source: 'remote', fields: [...changed].map((index) => this.fields[index]!.name) }),
+    })
+    const self = this
+  }
+
+  start(): Promise<void> {
+    if (this.status !== 'created') return Promise.reject(new LifecycleError(`replica ${this.id} cannot start: it is ${this.status}`))
+    this.status = 'running'
+    if (!this.transport) {
+      this.scheduleRound()
+      return Promise.resolve()
+    }
+    const opened = this.transport.open(this.id, (frame) => this.receive(frame))
+    const begin = (address: string) => {
+      this.address = address
+      this.membership.self.address = address
+      this.round()
+    }
+    if (typeof opened === 'string') {
+      begin(opened)
+      return Promise.resolve()
+    }
+    return opened.then(begin, (error) => {
+      this.status = 'stopped'
+      throw error
+    })
+  }
+
+  flush(): Promise<void> {
+    if (this.status === 'running' || this.status === 'leaving') this.round(false)
+    else this.stampDirty()
+    return Promise.resolve()
+  }
+
+  leave(): Promise<void> {
+    if (this.status === 'stopped') return Promise.resolve()
+    if (this.status === 'created') {
+      this.status = 'stopped'
+      return Promise.resolve()
+    }
+    const done = new Promise<void>((resolve) => this.leaveWaiters.push(resolve))
+    if (this.status === 'running') {
+      this.status = 'leaving'
+      this.leaveStartedAt = this.scheduler.now()
+      this.stampDirty()
+      this.leaveTarget = this.sequence
+      this.round(false)
+      this.checkHandoff()
+    }
+    return done
+  }
+
+  stop(): Promise<void> {
+    this.halt()
+    return this.transport && this.transportOpen ? this.closeTransport() : Promise.resolve()
+  }
+
+  snapshot(): Record<string, unknown> {
+    const view: Record<string, unknown> = {}
+    for (const field of this.fields) view[field.name] = field.view()
+    return view
+  }
+
+  members(): string[] {
+    if (this.status === 'stopped') return []
+    return this.membership.liveIds()
+  }
+
+  stats(): ReplicaStats {
+    return this.counters.snapshot({ members: this.members().length, origins: this.origins.size, version: this.sequence, lagMs: this.lagMs() })
+  }
+
+  on<E extends keyof ReplicaEvents>(event: E, listener: ReplicaEvents[E]): void {
+    this.emitter.on(event, listener)
+  }
+
+  off<E extends keyof ReplicaEvents>(event: E, listener: ReplicaEvents[E]): void {
+    this.emitter.off(event, listener)
+  }
+
+  receive(frame: Uint8Array): void {
+    if (this.status === 'stopped') return
+    this.counters.received(frame?.length ?? 0)
+    let parsed
+    try {
+      parsed = this.gossip.parse(frame)
+    } catch (error) {
+      this.reject(error)
+      return
+    }
+    if (parsed.senderId === this.id) return
+    try {
+      this.gossip.receive(parsed)
+    } catch (error) {
+      // A validated frame failing to apply is a bug, not bad input: report it loudly.
+      this.emitter.emit('error', new ElasticStateError(`applying a frame from ${parsed.senderId} failed: ${(error as Error)?.message}`, { cause: error }))
+    }
+    if (this.status === 'leaving') this.checkHandoff()
+  }
+
+  // ---- internals ----
+
+  private transportOpen = true
+
+  private closeTransport(): Promise<void> {
+    this.transportOpen = false
+    return this.transport!.close()
+  }
+
+  private halt(): void {
+    this.status = 'stopped'
+    if (this.roundTimer !== null) this.scheduler.cancel(this.roundTimer)
+    this.roundTimer = null
+  }
+
+  private reject(error: unknown): void {
+    const reason = error instanceof AuthError ? 'auth'
+      : error instanceof SchemaMismatchError ? 'schema'
+      : error instanceof ProtocolVersionError ? 'protocol'
+      : 'decode'
+    this.counters.rejected(reason)
+    const typed = error instanceof ElasticStateError ? error : new DecodeError(`malformed frame: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+    this.emitter.emit('error', typed)
+  }
+
+  private sendFrame(address: string, frame: Uint8Array): void {
+    if (!this.transport || !this.transportOpen) return
+    this.counters.sent(frame.length)
+    this.transport.send(address, frame)
+  }
+
+  private scheduleRound(): void {
+    if (this.status === 'stopped') return
+    if (this.roundTimer !== null) this.scheduler.cancel(this.roundTimer)
+    this.roundTimer = this.scheduler.schedule(this.config.intervalMs, () => {
+      this.roundTimer = null
+      this.round()
+    })
+  }
+
+  /** Assigns versions to own dirty slots and logs them; returns whether anything changed. */
+  private stampDirty(): boolean {
+    const dirty = this.dirty
+    if (dirty.length === 0) return false
+    const changed = new Set<number>()
+    for (let i = 0; i < dirty.length; i++) {
+      const field = this.fields[dirty.fields[i]!]!
+      const version = ++this.sequence
+      field.ops!.stamp(field.state, dirty.slots[i]!, version)
+      this.gossip.appendLog(this.ownOrigin, version, field.index, dirty.slots[i]!)
+      changed.add(field.index)
+    }
+    dirty.length = 0
+    this.origins.known[this.ownOrigin] = this.sequence
+    this.stampTimes.push({ version: this.sequence, atMs: this.scheduler.now() })
+    this.emitter.emit('change', { source: 'local', fields: [...changed].map((index) => this.fields[index]!.name) })
+    return true
+  }
+
+  /** One gossip round; `reschedule` false for an extra round (flush, leave) that keeps the timer. */
+  private round(reschedule = true): void {
+    if (this.status === 'stopped') return
+    this.counters.round()
+    this.membership.beat()
+    this.stampDirty()
+    if (this.docChanges.size > 0) {
+      this.emitter.emit('change', { source: 'local', fields: [...this.docChanges].map((index) => this.fields[index]!.name) })
+      this.docChanges.clear()
+    }
+    for (const field of this.fields) field.housekeeping()
+    const now = this.scheduler.now()
+    this.membership.detectFailures(now)
+    this.gossip.collectDocUpdates()
+    for (const target of this.chooseTargets()) this.gossip.push(target.id, target.address)
+    this.pruneStampTimes()
+    if (this.status === 'leaving') this.checkHandoff()
+    if (reschedule) this.scheduleRound()
+  }
+
+  private chooseTargets(): { id: string | null; address: string }[] {
+    const peers = this.membership.livePeers()
+    const chosen: { id: string | null; address: string }[] = []
+    for (let i = peers.length - 1; i > 0; i--) {
+      const j = Math.floor(this.randomSource() * (i + 1))
+      ;[peers[i], peers[j]] = [peers[j]!, peers[i]!]
+    }
+    for (const peer of peers.slice(0, this.config.fanout)) chosen.push({ id: peer.id, address: peer.address })
+    // Now and then try a peer believed failed, so a healed partition finds its way back.
+    const suspected = this.membership.suspectedPeers()
+    if (suspected.length > 0 && this.randomSource() < 0.5) {
+      const peer = suspected[Math.floor(this.randomSource() * suspected.length)]!
+      chosen.push({ id: peer.id, address: peer.address })
+    }
+    // Seeds: always when alone, otherwise now and then, so separately started groups merge.
+    const seeds = this.transport?.seeds().filter((address) => address !== this.address) ?? []
+    if (seeds.length > 0 && (chosen.length === 0 || this.randomSource() < 0.1)) {
+      const address = seeds[Math.floor(this.randomSource() * seeds.length)]!
+      if (!chosen.some((target) => target.address === address)) chosen.push({ id: null, address })
+    }
+    return chosen
+  }
+
+  private onMembership(event: MembershipEvent): void {
+    if (event.type === 'join') this.emitter.emit('member-join', { id: event.id })
+    else this.emitter.emit('member-leave', { id: event.id, reason: event.reason ?? 'failed' })
+  }
+
+  /** Finishes a graceful leave once a live peer holds every own change, or on time-out. */
+  private checkHandoff(): void {
+    if (this.status !== 'leaving') return
+    const peers = this.membership.livePeers()
+    const confirmed = peers.length === 0 || this.leaveTarget === 0
+      || peers.some((peer) => this.gossip.believedKnown(peer.id, this.ownOrigin) >= this.leaveTarget)
+    const timedOut = this.scheduler.now() - this.leaveStartedAt >= this.config.leaveTimeoutMs
+    if (!confirmed && !timedOut) return
+    if (!confirmed) {
+      this.emitter.emit('error', new ElasticStateError(`leave of ${this.id}: no peer confirmed the handoff within ${this.config.leaveTimeoutMs} ms`))
+    }
+    this.membership.self.status = STATUS_LEFT
+    this.membership.beat()
+    for (const peer of peers) {
+      // Twice: the announcement is best effort, and a lost one only delays it to failure detection.
+      this.gossip.announce(peer.address)
+      this.gossip.announce(peer.address)
+    }
+    this.halt()
+    const finish = () => {
+      const waiters = this.leaveWaiters
+      this.leaveWaiters = []
+      for (const resolve of waiters) resolve()
+    }
+    if (this.transport && this.transportOpen) this.closeTransport().then(finish, finish)
+    else finish()
+  }
+
+  private pruneStampTimes(): void {
+    const acknowledged = this.minimumAcknowledged()
+    let drop = 0
+    while (drop < this.stampTimes.length && this.stampTimes[drop]!.version <= acknowledged) drop++
+    if (drop > 0) this.stampTimes.splice(0, drop)
+  }
+
+  private minimumAcknowledged(): number {
+    let minimum = this.sequence
+    for (const peer of this.membership.livePeers()) minimum = Math.min(minimum, this.gossip.believedKnown(peer.id, this.ownOrigin))
+    return minimum
+  }
+
+  /** Age of the oldest own change some live peer has not confirmed (0 when all have). */
+  private lagMs(): number {
+    const acknowledged = this.minimumAcknowledged()
+    const oldest = this.stampTimes.find((stamp) => stamp.version > acknowledged)
+    return oldest ? this.scheduler.now() - oldest.atMs : 0
+  }
+}
+
+/**
+ * Creates a replica of `schema`. Writes through `replica.state` are local and immediate; call
+ * `start()` to begin gossiping through `options.transport`.
+ * @throws RangeError for out-of-range options.
+ */
+export function createReplica<F extends SchemaFields>(schema: Schema<F>, options: ReplicaOptions = {}): Replica<F> {
+  return new ReplicaImpl(schema, options)
+}

@@ -1,0 +1,92 @@
+/** Options of the simulated network, and their eager validation. */
+
+export interface SimNetworkOptions {
+  /**
+   * Seed of every random choice the network makes (latency, loss, duplication). Any safe
+   * integer. The same seed and the same calls give the same run, message for message.
+   */
+  seed: number
+  /**
+   * Inclusive range `[min, max]` of one frame's latency in virtual milliseconds, drawn
+   * uniformly as an integer per frame (and per duplicate). Non-negative integers,
+   * `min <= max`. Default `[1, 10]`.
+   */
+  latencyMs?: readonly [number, number]
+  /** Probability in `[0, 1]` that a sent frame is lost. Default 0. */
+  loss?: number
+  /**
+   * Probability in `[0, 1]` that a frame that was not lost is delivered twice; the copy gets
+   * its own latency. Default 0.
+   */
+  duplicate?: number
+  /**
+   * When `true` (default), frames on one link may overtake each other (each has its own
+   * latency). When `false`, every directed link is FIFO: a frame is never delivered before a
+   * frame sent earlier from the same sender to the same receiver.
+   */
+  reorder?: boolean
+}
+
+/** `SimNetworkOptions` with defaults applied; produced only by `resolveSimNetworkOptions`. */
+export interface ResolvedSimNetworkOptions {
+  readonly seed: number
+  readonly minLatencyMs: number
+  readonly maxLatencyMs: number
+  readonly loss: number
+  readonly duplicate: number
+  readonly reorder: boolean
+}
+
+/** A short, readable rendering of an arbitrary value for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`
+  if (typeof value === 'bigint') return `${value}n`
+  if (value !== null && typeof value === 'object') return Object.prototype.toString.call(value)
+  return String(value)
+}
+
+function isProbability(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= 1
+}
+
+function isLatency(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+}
+
+/**
+ * Apply defaults and validate every option before anything is built.
+ * @throws RangeError naming the option and the bad value.
+ */
+export function resolveSimNetworkOptions(options: SimNetworkOptions): ResolvedSimNetworkOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new RangeError(`SimNetworkOptions must be an object with a seed, got ${describeValue(options)}`)
+  }
+  const { seed, latencyMs = [1, 10], loss = 0, duplicate = 0, reorder = true } = options
+  if (!Number.isSafeInteger(seed)) {
+    throw new RangeError(`SimNetworkOptions.seed must be a safe integer, got ${describeValue(seed)}`)
+  }
+  if (
+    !Array.isArray(latencyMs) ||
+    latencyMs.length !== 2 ||
+    !isLatency(latencyMs[0]) ||
+    !isLatency(latencyMs[1]) ||
+    latencyMs[0] > latencyMs[1]
+  ) {
+    throw new RangeError(
+      `SimNetworkOptions.latencyMs must be [min, max] with non-negative integers and min <= max, got ${describeValue(latencyMs)}`,
+    )
+  }
+  if (!isProbability(loss)) {
+    throw new RangeError(`SimNetworkOptions.loss must be a probability in [0, 1], got ${describeValue(loss)}`)
+  }
+  if (!isProbability(duplicate)) {
+    throw new RangeError(
+      `SimNetworkOptions.duplicate must be a probability in [0, 1], got ${describeValue(duplicate)}`,
+    )
+  }
+  if (typeof reorder !== 'boolean') {
+    throw new RangeError(`SimNetworkOptions.reorder must be a boolean, got ${describeValue(reorder)}`)
+  }
+  return { seed, minLatencyMs: latencyMs[0], maxLatencyMs: latencyMs[1], loss, duplicate, reorder }
+}

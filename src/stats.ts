@@ -1,0 +1,60 @@
+/** Counters behind `replica.stats()`. */
+
+export type RejectReason = 'decode' | 'auth' | 'schema' | 'protocol'
+
+export interface ReplicaStats {
+  bytesSent: number
+  bytesReceived: number
+  framesSent: number
+  framesReceived: number
+  /** Frames refused (malformed, unauthenticated, other schema or protocol version). */
+  framesRejected: number
+  rejectedByReason: Record<RejectReason, number>
+  /** Gossip rounds run. */
+  rounds: number
+  /** Live members, self included. */
+  members: number
+  /** Origins (instance incarnations) this replica holds state of. */
+  origins: number
+  /** Highest version this replica has given its own changes. */
+  version: number
+  /** Age in ms of the oldest own change that some live peer has not confirmed (0 when none). */
+  lagMs: number
+}
+
+export class StatsCounters {
+  private bytesSent = 0
+  private bytesReceived = 0
+  private framesSent = 0
+  private framesReceived = 0
+  private rounds = 0
+  private readonly rejectedByReason: Record<RejectReason, number> = { decode: 0, auth: 0, schema: 0, protocol: 0 }
+
+  sent(bytes: number): void {
+    this.framesSent++
+    this.bytesSent += bytes
+  }
+
+  received(bytes: number): void {
+    this.framesReceived++
+    this.bytesReceived += bytes
+  }
+
+  rejected(reason: RejectReason): void {
+    this.rejectedByReason[reason]++
+  }
+
+  round(): void {
+    this.rounds++
+  }
+
+  snapshot(extra: Pick<ReplicaStats, 'members' | 'origins' | 'version' | 'lagMs'>): ReplicaStats {
+    const reasons = this.rejectedByReason
+    return {
+      bytesSent: this.bytesSent, bytesReceived: this.bytesReceived,
+      framesSent: this.framesSent, framesReceived: this.framesReceived,
+      framesRejected: reasons.decode + reasons.auth + reasons.schema + reasons.protocol,
+      rejectedByReason: { ...reasons }, rounds: this.rounds, ...extra,
+    }
+  }
+}
