@@ -136,7 +136,8 @@ interface GenericType {
 
 function specialize(doc: Y.Doc, name: string): { toJSON(): unknown } {
   const type = doc.share.get(name) as unknown as GenericType
-  if (type.constructor !== Y.AbstractType) return type
+  const generic = (type.constructor as unknown) === (Y.AbstractType as unknown)
+  if (!generic) return type
   if (type._map.size > 0) return doc.getMap(name)
   const first = type._start
   if (first && (first.content instanceof Y.ContentString || first.content instanceof Y.ContentFormat)) return doc.getText(name)

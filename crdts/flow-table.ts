@@ -348,7 +348,9 @@ export function writableCell(state: FlowTableState, entry: number, origin: numbe
 }
 
 function slowWritableCell(state: FlowTableState, entry: number, origin: number, cell: number): number {
-  const now = state.tracksTime ? state.context.now() : 0
+  // Write times travel as varuints (whole ms); keeping a fraction here would make the writer's
+  // lastSeen and expiry differ from its peers'.
+  const now = state.tracksTime ? Math.floor(state.context.now()) : 0
   if (state.entryHead[entry]! >= 0 && isExpired(state, entry, now)) {
     observeRemove(state, entry, origin)
     cell = state.entryOwn[entry]!
@@ -387,8 +389,9 @@ export function raiseField(state: FlowTableState, entry: number, origin: number,
   assertFiniteNumber(n, 'maxRegister.set')
   const cell = writableCell(state, entry, origin)
   if (field.isLastSeen) {
-    if (n > state.cellLast[cell]!) state.cellLast[cell] = n
-    if (n > state.entryLast[entry]!) state.entryLast[entry] = n
+    const wholeMs = Math.floor(n) // a write time: whole ms, as it is encoded
+    if (wholeMs > state.cellLast[cell]!) state.cellLast[cell] = wholeMs
+    if (wholeMs > state.entryLast[entry]!) state.entryLast[entry] = wholeMs
   } else {
     const index = cell * state.width + field.offset
     if (n > state.numbers[index]!) state.numbers[index] = n

@@ -14,8 +14,11 @@ export function createHybridClock(): HybridClock {
 
 /** Timestamp for a local event at physical time `nowMs`; advances the clock. */
 export function tick(clock: HybridClock, nowMs: number): HybridClock {
-  if (nowMs > clock.wallMs) {
-    clock.wallMs = nowMs
+  // Timestamps travel as varuints (whole ms): a fractional clock reading (performance.now(), a
+  // virtual clock) kept here would order the writer's own copy differently from its peers' copies.
+  const wholeMs = Math.floor(nowMs)
+  if (wholeMs > clock.wallMs) {
+    clock.wallMs = wholeMs
     clock.logical = 0
   } else {
     clock.logical += 1

@@ -35,6 +35,10 @@ export function ensureOrigin(slots: OriginSlots, origin: number): boolean {
 export function markDirty(slots: OriginSlots, origin: number): void {
   if (!slots.dirty[origin]) {
     slots.dirty[origin] = true
+    // Writers skip `ensureOrigin` when the arrays already reach `origin` (a received slot of a
+    // higher origin grew them), so an own origin may not be listed yet: without this its slot is
+    // never yielded by `stampedOrigins` (never gossiped) and `perInstance` views miss it.
+    if (!slots.present.includes(origin)) slots.present.push(origin)
     slots.sink?.markDirty(slots.fieldIndex, origin)
   }
 }

@@ -184,6 +184,8 @@ export function docHandle(state: DocState): DocHandle {
  * its entry by index and key, and re-resolves the key if the entry was dropped and its index
  * reused (after idle expiry).
  */
+const REF = Symbol('entry')
+
 class EntryRef {
   constructor(readonly table: FlowTableState, readonly origin: number, public entry: number, readonly key: FlowKey) {}
 
@@ -194,37 +196,55 @@ class EntryRef {
   }
 }
 
-function flowFieldHandle(ref: EntryRef, field: FieldLayout): unknown {
-  const table = ref.table
-  const origin = ref.origin
-  const readGlobal = () => (table.entryKey[ref.entry] === ref.key ? flowTableType.fieldGlobal(table, ref.entry, field) : emptyValue(field))
-  const readLocal = () => (table.entryKey[ref.entry] === ref.key ? flowTableType.fieldLocal(table, ref.entry, origin, field) : emptyValue(field))
+function readGlobal(ref: EntryRef, field: FieldLayout): unknown {
+  return ref.table.entryKey[ref.entry] === ref.key ? flowTableType.fieldGlobal(ref.table, ref.entry, field) : emptyValue(field)
+}
+
+function readLocal(ref: EntryRef, field: FieldLayout): unknown {
+  return ref.table.entryKey[ref.entry] === ref.key ? flowTableType.fieldLocal(ref.table, ref.entry, ref.origin, field) : emptyValue(field)
+}
+
+// One class per field kind, methods on the prototype: every handle of a kind shares one shape,
+// which keeps the per-packet call sites monomorphic.
+class FlowCounterHandle {
+  constructor(readonly ref: EntryRef, readonly field: FieldLayout) {}
+  increment(n = 1): void {
+    flowTableType.incrementField(this.ref.table, this.ref.resolve(), this.ref.origin, this.field, n, 0)
+  }
+  get local(): number { return readLocal(this.ref, this.field) as number }
+  get global(): number { return readGlobal(this.ref, this.field) as number }
+}
+
+class FlowPNCounterHandle extends FlowCounterHandle {
+  decrement(n = 1): void {
+    flowTableType.incrementField(this.ref.table, this.ref.resolve(), this.ref.origin, this.field, n, 1)
+  }
+}
+
+class FlowMaxRegisterHandle {
+  constructor(readonly ref: EntryRef, readonly field: FieldLayout) {}
+  set(n: number): void {
+    flowTableType.raiseField(this.ref.table, this.ref.resolve(), this.ref.origin, this.field, n)
+  }
+  get local(): number | undefined { return readLocal(this.ref, this.field) as number | undefined }
+  get global(): number | undefined { return readGlobal(this.ref, this.field) as number | undefined }
+}
+
+class FlowRegisterHandle {
+  constructor(readonly ref: EntryRef, readonly field: FieldLayout) {}
+  set(value: unknown): void {
+    flowTableType.setField(this.ref.table, this.ref.resolve(), this.ref.origin, this.field, value)
+  }
+  get local(): unknown { return readLocal(this.ref, this.field) }
+  get global(): unknown { return readGlobal(this.ref, this.field) }
+}
+
+function flowFieldHandle(ref: EntryRef, field: FieldLayout): object {
   switch (field.kind) {
-    case 'counter':
-      return {
-        increment: (n = 1) => flowTableType.incrementField(table, ref.resolve(), origin, field, n),
-        get local() { return readLocal() },
-        get global() { return readGlobal() },
-      }
-    case 'pnCounter':
-      return {
-        increment: (n = 1) => flowTableType.incrementField(table, ref.resolve(), origin, field, n, 0),
-        decrement: (n = 1) => flowTableType.incrementField(table, ref.resolve(), origin, field, n, 1),
-        get local() { return readLocal() },
-        get global() { return readGlobal() },
-      }
-    case 'maxRegister':
-      return {
-        set: (n: number) => flowTableType.raiseField(table, ref.resolve(), origin, field, n),
-        get local() { return readLocal() },
-        get global() { return readGlobal() },
-      }
-    case 'register':
-      return {
-        set: (value: unknown) => flowTableType.setField(table, ref.resolve(), origin, field, value),
-        get local() { return readLocal() },
-        get global() { return readGlobal() },
-      }
+    case 'counter': return new FlowCounterHandle(ref, field)
+    case 'pnCounter': return new FlowPNCounterHandle(ref, field)
+    case 'maxRegister': return new FlowMaxRegisterHandle(ref, field)
+    case 'register': return new FlowRegisterHandle(ref, field)
   }
 }
 
@@ -232,23 +252,30 @@ function emptyValue(field: FieldLayout): unknown {
   return field.kind === 'counter' || field.kind === 'pnCounter' ? 0 : field.kind === 'register' ? field.initial : undefined
 }
 
-/** Direct-mapped cache size: hot flows get their handles back without allocating. */
-const HANDLE_CACHE_SIZE = 1024
+/**
+ * A class per table whose constructor assigns one property per field, so every entry handle of
+ * a table has the same hidden class and property reads are inline-cached.
+ */
+function entryHandleClass(fields: readonly FieldLayout[]): new (ref: EntryRef) => object {
+  return class EntryHandles {
+    constructor(ref: EntryRef) {
+      ;(this as Record<symbol, unknown>)[REF] = ref
+      for (const field of fields) (this as Record<string, unknown>)[field.name] = flowFieldHandle(ref, field)
+    }
+  }
+}
 
 export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin): FlowTableHandle<F> {
   const origin = own.origin
-  const cache: (EntryHandles<F> & { [REF]: EntryRef } | undefined)[] = new Array(HANDLE_CACHE_SIZE)
+  const EntryClass = entryHandleClass(table.fields)
+  // Handles live as long as their entry: indexed by entry, created on first use.
+  const byEntry: (EntryHandles<F> | undefined)[] = []
 
   const handlesFor = (entry: number, key: FlowKey): EntryHandles<F> => {
-    const slot = entry & (HANDLE_CACHE_SIZE - 1)
-    const cached = cache[slot]
-    if (cached !== undefined && cached[REF].entry === entry && cached[REF].key === key) return cached
-    const ref = new EntryRef(table, origin, entry, key)
-    const handles = { [REF]: ref } as EntryHandles<F> & { [REF]: EntryRef }
-    for (const field of table.fields) {
-      Object.defineProperty(handles, field.name, { value: flowFieldHandle(ref, field), enumerable: true })
-    }
-    cache[slot] = handles
+    const cached = byEntry[entry]
+    if (cached !== undefined && (cached as unknown as { [REF]: EntryRef })[REF].key === key) return cached
+    const handles = new EntryClass(new EntryRef(table, origin, entry, key)) as EntryHandles<F>
+    byEntry[entry] = handles
     return handles
   }
 
@@ -281,4 +308,3 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
   }
 }
 
-const REF = Symbol('entry')

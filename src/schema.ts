@@ -15,7 +15,7 @@ export interface PerInstanceSpec<T, R> { readonly kind: 'perInstance'; readonly 
 export interface DocSpec { readonly kind: 'doc' }
 
 /** Field types allowed inside a flow table entry. */
-export type FlowFieldSpec = CounterSpec | PNCounterSpec | RegisterSpec<unknown> | MaxRegisterSpec
+export type FlowFieldSpec = CounterSpec | PNCounterSpec | RegisterSpec<any> | MaxRegisterSpec
 
 export interface FlowTableSpec<F extends Record<string, FlowFieldSpec>> {
   readonly kind: 'flowTable'
@@ -23,9 +23,10 @@ export interface FlowTableSpec<F extends Record<string, FlowFieldSpec>> {
   readonly idleTimeoutMs: number | undefined
 }
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- a declaration may hold any value types */
 export type FieldSpec =
-  | CounterSpec | PNCounterSpec | RegisterSpec<unknown> | MaxRegisterSpec | SetSpec<string | number>
-  | PerInstanceSpec<unknown, unknown> | FlowTableSpec<Record<string, FlowFieldSpec>> | DocSpec
+  | CounterSpec | PNCounterSpec | RegisterSpec<any> | MaxRegisterSpec | SetSpec<any>
+  | PerInstanceSpec<any, any> | FlowTableSpec<Record<string, FlowFieldSpec>> | DocSpec
 
 export type SchemaFields = Record<string, FieldSpec>
 

@@ -78,7 +78,7 @@ export function historyArbitrary<State, Delta, Op>(
     }
     const names = fc.shuffledSubarray(['ana', 'bo', 'cy', 'di', 'ed', 'fay'], { minLength: originCount, maxLength: originCount })
     const skews = adapter.clockSkew
-      ? fc.array(fc.integer({ min: -300, max: 300 }), { minLength: originCount, maxLength: originCount })
+      ? fc.array(fc.oneof(fc.integer({ min: -300, max: 300 }), fc.double({ min: -300, max: 300, noNaN: true })), { minLength: originCount, maxLength: originCount })
       : fc.constant(Array.from({ length: originCount }, () => 0))
     return fc.record({ ids: names, skewMs: skews, steps: fc.array(fc.oneof(...steps), { maxLength: maxSteps }) })
   })

@@ -6,7 +6,7 @@
 
 import * as prng from 'lib0/prng'
 import { createReplica, type Replica, type ReplicaOptions } from '../replica.js'
-import type { Schema } from '../schema.js'
+import type { Schema, SchemaFields } from '../schema.js'
 import { deepEqual } from './deep-equal.js'
 import { describeValue, type SimNetworkOptions } from './network-options.js'
 import { SimNetwork } from './network.js'
@@ -22,9 +22,9 @@ export interface SimulationOptions extends SimNetworkOptions {
 
 /**
  * Options of `Simulation.spawn`: those of `createReplica`, less what the simulation supplies
- * (transport, scheduler, random source and incarnation).
+ * (transport, scheduler and with it the clock, random source and incarnation).
  */
-export type SpawnOptions = Omit<ReplicaOptions, 'transport' | 'scheduler' | 'random' | 'incarnation'>
+export type SpawnOptions = Omit<ReplicaOptions, 'transport' | 'scheduler' | 'clock' | 'random' | 'incarnation'>
 
 export interface RunUntilConvergedOptions {
   /** Virtual ms to wait at most. Default 60 000. */
@@ -43,7 +43,7 @@ export interface Simulation {
    * `leave()` runs virtual time forward until its handoff is done.
    * @throws RangeError if a live replica has this id.
    */
-  spawn(schema: Schema, options?: SpawnOptions): Replica
+  spawn<F extends SchemaFields>(schema: Schema<F>, options?: SpawnOptions): Replica<F>
   /** See `SimNetwork.partition`: frames between groups are dropped; unnamed ids form one group. */
   partition(...groups: string[][]): void
   /** Remove any partition. */
@@ -161,12 +161,12 @@ export function createSimulation(options: SimulationOptions): Simulation {
     Object.defineProperty(replica, 'leave', { value: leaveOnVirtualTime, configurable: true, writable: true })
   }
 
-  const spawnIncarnation = (schema: Schema, spawnOptions: SpawnOptions, id: string): Replica => {
+  const spawnIncarnation = <F extends SchemaFields>(schema: Schema<F>, spawnOptions: SpawnOptions, id: string): Replica<F> => {
     const previous = records.get(id)
     if (previous !== undefined && isLive(previous)) throw new RangeError(`Simulation: replica ${describeValue(id)} is already live`)
     const incarnation = (previous?.incarnation ?? 0) + 1
     const transport = network.attach(id)
-    let replica: Replica
+    let replica: Replica<F>
     try {
       const randomSource = prng.create(deriveSeed('sim-replica', seed, id, incarnation))
       replica = createReplica(schema, {

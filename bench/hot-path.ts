@@ -1,0 +1,138 @@
+/**
+ * Hot-path benchmark: the per-packet writes of a network function, and delta encode + apply.
+ * Reports medians of several runs and ratios against a plain-JS baseline run in the same
+ * process. `npm run bench` (add `-- --runs 9` for more runs). Writes bench/results/hot-path-<time>.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { counter, createReplica, defineState, flowTable, type Replica, type Transport } from '../src/index.js'
+import { createRandom, flowKeyOf, median, packetSize, sampleZipf, zipfTable } from './workload.js'
+
+const runsArg = process.argv.indexOf('--runs')
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5
+const FLOWS = 100_000
+const OPS = 2_000_000
+const COUNTER_OPS = 20_000_000
+const DELTA_ENTRIES = 10_000
+
+const Monitor = defineState({
+  packets: counter(),
+  flows: flowTable({ fields: { packets: counter(), bytes: counter() } }),
+})
+
+function time(run: () => void): number {
+  const start = process.hrtime.bigint()
+  run()
+  return Number(process.hrtime.bigint() - start)
+}
+
+/** Frames delivered synchronously between replicas of one process. */
+function directNetwork() {
+  const replicas = new Map<string, Replica>()
+  const transport = (): Transport => ({
+    open: (id) => id,
+    seeds: () => [...replicas.keys()],
+    send: (address, frame) => replicas.get(address)?.receive(frame),
+    close: async () => {},
+  })
+  return { replicas, transport }
+}
+
+function benchCounter(): number {
+  const replica = createReplica(Monitor, { id: 'bench' })
+  const packets = replica.state.packets
+  const samples: number[] = []
+  for (let run = 0; run < RUNS; run++) {
+    samples.push(time(() => { for (let i = 0; i < COUNTER_OPS; i++) packets.increment() }) / COUNTER_OPS)
+  }
+  if (packets.local !== COUNTER_OPS * RUNS) throw new Error('counter check failed')
+  return median(samples)
+}
+
+function benchFlows(): { elasticNs: number; baselineNs: number } {
+  const cdf = zipfTable(FLOWS, 1.1)
+  const random = createRandom(1)
+  const keys = Array.from({ length: FLOWS }, (_, flow) => flowKeyOf(flow))
+  const packetKeys: string[] = new Array(OPS)
+  const sizes = new Float64Array(OPS)
+  for (let i = 0; i < OPS; i++) {
+    packetKeys[i] = keys[sampleZipf(cdf, random)]!
+    sizes[i] = packetSize(random)
+  }
+  const elastic: number[] = []
+  const baseline: number[] = []
+  for (let run = 0; run < RUNS; run++) {
+    const replica = createReplica(Monitor, { id: `bench-${run}` })
+    const flows = replica.state.flows
+    elastic.push(time(() => {
+      for (let i = 0; i < OPS; i++) {
+        const entry = flows.entry(packetKeys[i]!)
+        entry.packets.increment()
+        entry.bytes.increment(sizes[i]!)
+      }
+    }) / OPS)
+    const map = new Map<string, Float64Array>()
+    baseline.push(time(() => {
+      for (let i = 0; i < OPS; i++) {
+        const key = packetKeys[i]!
+        let slot = map.get(key)
+        if (slot === undefined) map.set(key, (slot = new Float64Array(2)))
+        slot[0]! += 1
+        slot[1]! += sizes[i]!
+      }
+    }) / OPS)
+    const sample = packetKeys[0]!
+    if (flows.get(sample)!.packets.global !== map.get(sample)![0]) throw new Error('flow check failed')
+  }
+  return { elasticNs: median(elastic), baselineNs: median(baseline) }
+}
+
+function benchDelta(): { entriesPerSecond: number; bytesPerEntry: number } {
+  const rates: number[] = []
+  let bytesPerEntry = 0
+  for (let run = 0; run < RUNS; run++) {
+    const { replicas, transport } = directNetwork()
+    const a = createReplica(Monitor, { id: 'a', transport: transport(), gossip: { maxFrameBytes: 64 << 20 } })
+    const b = createReplica(Monitor, { id: 'b', transport: transport(), gossip: { maxFrameBytes: 64 << 20 } })
+    replicas.set('a', a)
+    replicas.set('b', b)
+    void a.start()
+    void b.start()
+    void a.flush()
+    void b.flush()
+    for (let flow = 0; flow < DELTA_ENTRIES; flow++) {
+      const entry = a.state.flows.entry(flowKeyOf(flow + run * DELTA_ENTRIES))
+      entry.packets.increment(flow + 1)
+      entry.bytes.increment(64)
+    }
+    const sentBefore = a.stats().bytesSent
+    const ns = time(() => { void a.flush() })
+    bytesPerEntry = (a.stats().bytesSent - sentBefore) / DELTA_ENTRIES
+    if (b.state.flows.size !== DELTA_ENTRIES) throw new Error(`delta check failed: ${b.state.flows.size}`)
+    rates.push(DELTA_ENTRIES / (ns / 1e9))
+    void a.stop()
+    void b.stop()
+  }
+  return { entriesPerSecond: median(rates), bytesPerEntry }
+}
+
+const counterNs = benchCounter()
+const flows = benchFlows()
+const delta = benchDelta()
+const result = {
+  when: new Date().toISOString(),
+  node: process.version,
+  runs: RUNS,
+  counterIncrementNs: counterNs,
+  flowWriteNs: flows.elasticNs,
+  mapBaselineNs: flows.baselineNs,
+  flowWriteRatio: flows.elasticNs / flows.baselineNs,
+  deltaEntriesPerSecond: delta.entriesPerSecond,
+  deltaBytesPerEntry: delta.bytesPerEntry,
+}
+console.log(`counter.increment():                    ${counterNs.toFixed(1)} ns (target <= 20 ns)`)
+console.log(`flows.entry(k) + 2 increments:          ${flows.elasticNs.toFixed(1)} ns`)
+console.log(`Map<string, Float64Array> same work:    ${flows.baselineNs.toFixed(1)} ns`)
+console.log(`ratio:                                  ${result.flowWriteRatio.toFixed(2)} (target <= 1.2)`)
+console.log(`delta encode + apply, ${DELTA_ENTRIES} entries:  ${(delta.entriesPerSecond / 1e6).toFixed(2)} M entries/s (target >= 1), ${delta.bytesPerEntry.toFixed(1)} bytes/entry`)
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+writeFileSync(new URL(`./results/hot-path-${result.when.replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n')

@@ -1,0 +1,4 @@
+import { lawSuite } from '../harness/laws.js'
+import { maxRegisterAdapter } from '../harness/types/max-register.js'
+
+lawSuite(maxRegisterAdapter)

@@ -1,0 +1,4 @@
+import { lawSuite } from '../harness/laws.js'
+import { registerAdapter } from '../harness/types/register.js'
+
+lawSuite(registerAdapter)
