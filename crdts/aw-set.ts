@@ -101,14 +101,17 @@ export function size(state: AWSetState): number {
 }
 
 /**
- * Adds `element` with a new tag, unless this origin's own add of it is already live.
+ * Adds `element` with a new tag. Re-adding an element this origin already holds still takes a
+ * new tag once the old one may have been seen (stamped): a remove elsewhere may have observed the
+ * old tag, and this add is concurrent with that remove, so it must win.
  * @throws RangeError unless the element is a string or a non-negative safe integer.
  */
 export function add(state: AWSetState, origin: number, element: SetElement): void {
   assertKey(element, 'set.add')
   const cell = cellOf(state, element, origin, true)!
   const cells = state.byElement.get(element)!
-  if (isLiveAdd(cells, cell)) return
+  // A live add not yet stamped has been seen by no one: a second tag would change nothing.
+  if (cell.dirty && isLiveAdd(cells, cell)) return
   cell.adds = Math.max(cell.adds, highestRemoval(cells, origin)) + 1
   markDirty(state, cell)
 }

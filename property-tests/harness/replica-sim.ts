@@ -80,7 +80,7 @@ export function historyArbitrary<State, Delta, Op>(
     const skews = adapter.clockSkew
       ? fc.array(fc.oneof(fc.integer({ min: -300, max: 300 }), fc.double({ min: -300, max: 300, noNaN: true })), { minLength: originCount, maxLength: originCount })
       : fc.constant(Array.from({ length: originCount }, () => 0))
-    return fc.record({ ids: names, skewMs: skews, steps: fc.array(fc.oneof(...steps), { maxLength: maxSteps }) })
+    return fc.record({ ids: names, skewMs: skews, steps: fc.array(fc.oneof(...steps), { maxLength: maxSteps, size: 'max' }) })
   })
 }
 

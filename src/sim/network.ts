@@ -101,7 +101,7 @@ export class SimNetwork {
   private groupById = new Map<string, number>()
   private listeningIdsSorted: string[] | undefined = []
   private nowMs = 0
-  private advancing = false
+  private advanceRunning = false
   private lastCallbackError: SimCallbackError | undefined
   private readonly counters: SimNetworkStats = {
     sent: 0,
@@ -119,6 +119,11 @@ export class SimNetwork {
   constructor(options: SimNetworkOptions) {
     this.options = resolveSimNetworkOptions(options)
     this.random = prng.create(deriveSeed('sim-network', this.options.seed))
+  }
+
+  /** `true` while `advance` runs events, i.e. when called from a simulated callback. */
+  get advancing(): boolean {
+    return this.advanceRunning
   }
 
   /** Current virtual time in ms; starts at 0 and moves only in `advance`. */
@@ -194,7 +199,7 @@ export class SimNetwork {
   scheduler(id: string): Scheduler {
     const endpoint = this.endpoints.get(id)
     if (endpoint === undefined || endpoint.state === 'closed') {
-      throw new RangeError(`SimNetwork.scheduler: node ${describeValue(id)} is not attached`)
+      throw new RangeError(`SimNetwork.scheduler: node ${describeValue(id)} is not attached or its transport is closed`)
     }
     return {
       now: () => this.nowMs,
@@ -261,11 +266,11 @@ export class SimNetwork {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
       throw new RangeError(`SimNetwork.advance: ms must be a finite number >= 0, got ${describeValue(ms)}`)
     }
-    if (this.advancing) {
+    if (this.advanceRunning) {
       throw new Error('SimNetwork.advance was called from inside a simulated event; it is not re-entrant')
     }
     const untilMs = this.nowMs + ms
-    this.advancing = true
+    this.advanceRunning = true
     try {
       let eventsAtThisInstant = 0
       for (let event = this.queue.popDue(untilMs); event !== undefined; event = this.queue.popDue(untilMs)) {
@@ -281,7 +286,7 @@ export class SimNetwork {
       }
       this.nowMs = untilMs
     } finally {
-      this.advancing = false
+      this.advanceRunning = false
     }
   }
 

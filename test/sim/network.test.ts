@@ -298,8 +298,14 @@ describe('SimNetwork virtual time', () => {
     expect(() => network.advance(-1)).toThrow(/got -1/)
     expect(() => network.advance(Number.NaN)).toThrow(RangeError)
     expect(() => scheduler.schedule(Number.POSITIVE_INFINITY, () => {})).toThrow(RangeError)
-    scheduler.schedule(1, () => network.advance(1))
+    let advancingInside: boolean | undefined
+    scheduler.schedule(1, () => {
+      advancingInside = network.advancing
+      network.advance(1)
+    })
     network.advance(5)
+    expect(advancingInside).toBe(true)
+    expect(network.advancing).toBe(false)
     expect(network.stats().timerErrors).toBe(1)
     expect(String((network.lastError?.error as Error).message)).toMatch(/not re-entrant/)
   })

@@ -119,6 +119,21 @@ describe('createSimulation', () => {
     expect(sim.replica('r1')!.snapshot()).toMatchObject({ total: 6 })
   })
 
+  it('only starts a leave() called from inside a simulated event; the running advance finishes it', async () => {
+    const sim = createSimulation({ seed: 5 })
+    const [leaving] = spawnCounting(sim, 2)
+    sim.network.attach('driver')
+    let leavePromise: Promise<void> | undefined
+    sim.network.scheduler('driver').schedule(10, () => {
+      leavePromise = leaving!.leave()
+    })
+    sim.advance(200)
+    expect(sim.network.stats().timerErrors).toBe(0)
+    expect(leaving!.status).toBe('stopped')
+    await expect(leavePromise).resolves.toBeUndefined()
+    expect(sim.now()).toBe(200)
+  })
+
   it('fails a leave() that does not finish within leaveMaxMs, with an explanation', async () => {
     const sim = createSimulation({ seed: 6, leaveMaxMs: 100 })
     const stuck = sim.spawn(schema({ hangOnLeave: true }))
