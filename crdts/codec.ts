@@ -10,6 +10,8 @@ import { DecodeError } from '../src/errors.js'
 
 export type Encoder = encoding.Encoder
 
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 /** A cursor over untrusted bytes. */
 export class Reader {
   private readonly decoder: decoding.Decoder
@@ -84,7 +86,7 @@ export class Reader {
     if (length > maxBytes) throw new DecodeError(`${what} of ${length} bytes exceeds the limit ${maxBytes}`)
     this.need(length, what)
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(decoding.readUint8Array(this.decoder, length))
+      return utf8.decode(decoding.readUint8Array(this.decoder, length))
     } catch (cause) {
       throw new DecodeError(`${what} is not valid UTF-8`, { cause })
     }

@@ -113,10 +113,14 @@ export interface FlowCellDelta {
   life: number
   writeVersion: number
   lastMs: number
-  numbers: Float64Array
+  /** The cell's numeric columns (a plain array: cheaper to allocate than a typed array). */
+  numbers: number[]
   objects: unknown[]
   removed: { originRef: number; life: number; writeVersion: number; counters: Float64Array }[]
 }
+
+const NO_OBJECTS: unknown[] = []
+const NO_REMOVALS: FlowCellDelta['removed'] = []
 
 export function layoutFields(fields: Record<string, FlowFieldSpec>): { layouts: FieldLayout[]; width: number; objectWidth: number } {
   const layouts: FieldLayout[] = []
@@ -612,8 +616,8 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
   const life = reader.varUint('cell life')
   const writeVersion = reader.varUint('cell write version')
   const lastMs = reader.varUint('cell last write')
-  const numbers = new Float64Array(state.width)
-  const objects: unknown[] = new Array(state.objectWidth)
+  const numbers: number[] = new Array(state.width).fill(0)
+  const objects: unknown[] = state.objectWidth === 0 ? NO_OBJECTS : new Array(state.objectWidth)
   for (const field of state.fields) {
     switch (field.kind) {
       case 'counter':
@@ -643,7 +647,7 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
     }
   }
   const removedCount = reader.count(Math.min(origins.size, reader.remaining), 'removal count')
-  const removed: FlowCellDelta['removed'] = []
+  const removed: FlowCellDelta['removed'] = removedCount === 0 ? NO_REMOVALS : []
   const columns = cachedCounterColumns(state)
   for (let i = 0; i < removedCount; i++) {
     const originRef = reader.varUint('removal origin')
@@ -675,7 +679,8 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   state.cellLast[cell] = delta.lastMs
   state.cellFlags[cell] = IN_USE | (delta.writeVersion > 0 ? HAS_WRITES : 0)
   if (delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
-  state.numbers.set(delta.numbers, cell * state.width)
+  const row = cell * state.width
+  for (let column = 0; column < state.width; column++) state.numbers[row + column] = delta.numbers[column]!
   for (const field of state.fields) {
     if (field.kind !== 'register') continue
     const slot = cell * state.objectWidth + field.objectOffset

@@ -46,10 +46,22 @@ export interface GossipHost {
   remoteChange(fields: Set<number>): void
 }
 
+export interface PeerRef {
+  id: string
+  incarnation: number
+}
+
+function peerKey(id: string, incarnation: number): string {
+  return `${incarnation}:${id}`
+}
+
 const identityOrigins: OriginCodec = { size: Number.MAX_SAFE_INTEGER, toWire: (origin) => origin, toLocal: (ref) => ref }
 
 export class GossipEngine implements SlotDecoder {
-  /** What each peer told us it holds, by local origin: peer id -> versions. */
+  /**
+   * What each peer told us it holds, by local origin. Keyed by peer id *and* incarnation: a
+   * restarted peer has lost its memory and must not be taken for its former self.
+   */
   private readonly beliefs = new Map<string, number[]>()
   /** Log length at which an origin's log is next compacted. */
   private readonly compactAt: number[] = []
@@ -76,9 +88,9 @@ export class GossipEngine implements SlotDecoder {
     return parseFrame(bytes, host.fingerprint, host.key, { maxFrameBytes: host.config.maxFrameBytes }, this)
   }
 
-  /** What `peerId` last told us it holds of `origin` (0 when unknown). */
-  believedKnown(peerId: string, origin: number): number {
-    return this.beliefs.get(peerId)?.[origin] ?? 0
+  /** What a peer last told us it holds of `origin` (0 when unknown). */
+  believedKnown(peer: PeerRef, origin: number): number {
+    return this.beliefs.get(peerKey(peer.id, peer.incarnation))?.[origin] ?? 0
   }
 
   /** Takes this round's local doc edits (pushed to every target of the round). */
@@ -86,9 +98,9 @@ export class GossipEngine implements SlotDecoder {
     this.roundDocUpdates = this.host.fields.map((field) => (field.doc ? docType.takePending(field.doc) : null))
   }
 
-  /** Opens an exchange with a peer. */
-  push(peerId: string | null, address: string): void {
-    const belief = peerId === null ? undefined : this.beliefs.get(peerId)
+  /** Opens an exchange with a peer (`null`: a seed we know only by address). */
+  push(peer: PeerRef | null, address: string): void {
+    const belief = peer === null ? undefined : this.beliefs.get(peerKey(peer.id, peer.incarnation))
     this.host.send(address, this.buildFrame(FrameKind.Push, belief, null, belief !== undefined))
   }
 
@@ -125,12 +137,13 @@ export class GossipEngine implements SlotDecoder {
       if (section.digest) peerDocs.set(section.field, section.digest)
     }
 
-    const belief = this.beliefs.get(frame.senderId) ?? []
+    const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
+    const belief = this.beliefs.get(senderKey) ?? []
     for (let ref = 0; ref < local.length; ref++) {
       const origin = local[ref]!
       if ((belief[origin] ?? 0) < frame.origins[ref]!.known) belief[origin] = frame.origins[ref]!.known
     }
-    this.beliefs.set(frame.senderId, belief)
+    this.beliefs.set(senderKey, belief)
     if (changed.size > 0) host.remoteChange(changed)
 
     if (frame.kind === FrameKind.Push) {

@@ -7,7 +7,7 @@ import type { TypeContext } from '../crdts/slot-type.js'
 import { type FrameKey, createFrameKey } from './auth.js'
 import { ElasticStateError, AuthError, DecodeError, LifecycleError, ProtocolVersionError, SchemaMismatchError } from './errors.js'
 import { type FieldRuntime, buildFields } from './fields.js'
-import { type GossipConfig, GossipEngine } from './gossip.js'
+import { type GossipConfig, GossipEngine, type PeerRef } from './gossip.js'
 import type { StateHandles } from './handles.js'
 import { Membership, STATUS_LEFT, type MembershipEvent } from './membership.js'
 import { DirtyList, OriginTable } from './origin-table.js'
@@ -330,31 +330,31 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     const now = this.scheduler.now()
     this.membership.detectFailures(now)
     this.gossip.collectDocUpdates()
-    for (const target of this.chooseTargets()) this.gossip.push(target.id, target.address)
+    for (const target of this.chooseTargets()) this.gossip.push(target.peer, target.address)
     this.pruneStampTimes()
     if (this.status === 'leaving') this.checkHandoff()
     if (reschedule) this.scheduleRound()
   }
 
-  private chooseTargets(): { id: string | null; address: string }[] {
+  private chooseTargets(): { peer: PeerRef | null; address: string }[] {
     const peers = this.membership.livePeers()
-    const chosen: { id: string | null; address: string }[] = []
+    const chosen: { peer: PeerRef | null; address: string }[] = []
     for (let i = peers.length - 1; i > 0; i--) {
       const j = Math.floor(this.randomSource() * (i + 1))
       ;[peers[i], peers[j]] = [peers[j]!, peers[i]!]
     }
-    for (const peer of peers.slice(0, this.config.fanout)) chosen.push({ id: peer.id, address: peer.address })
+    for (const peer of peers.slice(0, this.config.fanout)) chosen.push({ peer, address: peer.address })
     // Now and then try a peer believed failed, so a healed partition finds its way back.
     const suspected = this.membership.suspectedPeers()
     if (suspected.length > 0 && this.randomSource() < 0.5) {
       const peer = suspected[Math.floor(this.randomSource() * suspected.length)]!
-      chosen.push({ id: peer.id, address: peer.address })
+      chosen.push({ peer, address: peer.address })
     }
     // Seeds: always when alone, otherwise now and then, so separately started groups merge.
     const seeds = this.transport?.seeds().filter((address) => address !== this.address) ?? []
     if (seeds.length > 0 && (chosen.length === 0 || this.randomSource() < 0.1)) {
       const address = seeds[Math.floor(this.randomSource() * seeds.length)]!
-      if (!chosen.some((target) => target.address === address)) chosen.push({ id: null, address })
+      if (!chosen.some((target) => target.address === address)) chosen.push({ peer: null, address })
     }
     return chosen
   }
@@ -369,7 +369,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     if (this.status !== 'leaving') return
     const peers = this.membership.livePeers()
     const confirmed = peers.length === 0 || this.leaveTarget === 0
-      || peers.some((peer) => this.gossip.believedKnown(peer.id, this.ownOrigin) >= this.leaveTarget)
+      || peers.some((peer) => this.gossip.believedKnown(peer, this.ownOrigin) >= this.leaveTarget)
     const timedOut = this.scheduler.now() - this.leaveStartedAt >= this.config.leaveTimeoutMs
     if (!confirmed && !timedOut) return
     if (!confirmed) {
@@ -401,7 +401,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
 
   private minimumAcknowledged(): number {
     let minimum = this.sequence
-    for (const peer of this.membership.livePeers()) minimum = Math.min(minimum, this.gossip.believedKnown(peer.id, this.ownOrigin))
+    for (const peer of this.membership.livePeers()) minimum = Math.min(minimum, this.gossip.believedKnown(peer, this.ownOrigin))
     return minimum
   }
 

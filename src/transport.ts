@@ -10,7 +10,7 @@ export type FrameHandler = (frame: Uint8Array) => void
 export interface Transport {
   /**
    * Start listening. `localId` is the replica's id, for transports that address by id.
-   * Resolves with the address peers use to reach this replica (for the simulated network, the
+   * Returns (or resolves with) the address peers use to reach this replica (for the simulated network, the
    * id itself; for WebSockets, a URL).
    */
   open(localId: string, onFrame: FrameHandler): string | Promise<string>

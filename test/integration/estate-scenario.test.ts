@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { defaultScenario, runScenario } from '../../examples/scenario.js'
+import type { MonitorReplica } from '../../examples/traffic-monitor.js'
 
 describe('E-State scale-out / scale-in scenario', () => {
   for (const seed of [1, 2, 3]) {
@@ -22,8 +23,8 @@ describe('E-State scale-out / scale-in scenario', () => {
 
   test('a departed instance\'s counts stay in the global view after it left', async () => {
     const result = await runScenario({ ...defaultScenario, seed: 9, phaseMs: 500, packetsPerSecond: 4000, flows: 50 })
-    const survivors = result.sim.replicas()
-    const localSum = survivors.reduce((sum, replica) => sum + (replica.state as { packets: { local: number } }).packets.local, 0)
+    const survivors = result.sim.replicas() as MonitorReplica[]
+    const localSum = survivors.reduce((sum, replica) => sum + replica.state.packets.local, 0)
     // Survivors did not count every packet themselves: the rest came from instances that left.
     expect(localSum).toBeLessThan(result.sent)
     expect(result.ok).toBe(true)
