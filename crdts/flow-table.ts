@@ -106,6 +106,19 @@ export interface FlowTableState {
   freeCells: number[]
   /** Where the next expiry sweep resumes. */
   sweepCursor: number
+  /** Told about every entry the expiry sweep drops (the handle layer forgets its handle). */
+  onDrop: ((key: FlowKey) => void) | null
+  /**
+   * Bumped whenever an own cell may stop being directly writable (a deletion arrives, a cell
+   * restarts, an entry is dropped). Handles cache their own cell under this epoch.
+   */
+  epoch: number
+  /**
+   * Last life handed to an own cell. Own lives come from this one increasing counter, so a cell
+   * re-created after a sweep dropped it never reuses a life that peers' deletion bases (recorded
+   * against the dropped cell) could still match.
+   */
+  ownLives: number
 }
 
 export interface FlowCellDelta {
@@ -159,7 +172,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     cellVersion: new Float64Array(cellCapacity), cellWriteVersion: new Float64Array(cellCapacity),
     cellLife: new Float64Array(cellCapacity), cellLast: new Float64Array(cellCapacity), cellFlags: new Uint8Array(cellCapacity),
     numbers: new Float64Array(cellCapacity * Math.max(width, 1)), objects: [], removals: [],
-    cellCount: 0, freeCells: [], sweepCursor: 0,
+    cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
   }
 }
 
@@ -227,6 +240,13 @@ function allocateCell(state: FlowTableState, entry: number, origin: number): num
   return cell
 }
 
+/** A new cell of this replica's own origin, with a life no earlier own cell had. */
+function allocateOwnCell(state: FlowTableState, entry: number, origin: number): number {
+  const cell = allocateCell(state, entry, origin)
+  state.cellLife[cell] = ++state.ownLives
+  return cell
+}
+
 /** Zeroes a cell's field values and starts nothing new (life is the caller's business). */
 function clearValues(state: FlowTableState, cell: number): void {
   state.cellWriteVersion[cell] = 0
@@ -234,6 +254,9 @@ function clearValues(state: FlowTableState, cell: number): void {
   const row = cell * state.width
   for (const field of state.fields) {
     state.numbers[row + field.offset] = field.kind === 'maxRegister' ? -Infinity : 0
+    // A pnCounter has a second column (decrements): left as is, a new life (or a reused cell)
+    // would start with the old decrements.
+    if (field.kind === 'pnCounter') state.numbers[row + field.offset + 1] = 0
     if (field.kind === 'register') {
       state.numbers[row + field.offset] = -1
       state.objects[cell * state.objectWidth + field.objectOffset] = undefined
@@ -293,13 +316,14 @@ export function entryFor(state: FlowTableState, key: FlowKey): number {
 /** Deletes what this origin observes of the entry (observed-remove). */
 function observeRemove(state: FlowTableState, entry: number, origin: number): void {
   let own = findCell(state, entry, origin)
-  if (own < 0) own = allocateCell(state, entry, origin)
+  if (own < 0) own = allocateOwnCell(state, entry, origin)
   for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
     if (cell === own || (state.cellFlags[cell]! & HAS_WRITES) === 0) continue
     let removed = state.removals[own]
     if (!removed) {
       removed = state.removals[own] = new Map()
       state.entryRemovals[entry]! += 1
+      state.epoch++
     }
     const counters = new Float64Array(state.width)
     const row = cell * state.width
@@ -318,8 +342,11 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
 }
 
 function resetOwn(state: FlowTableState, cell: number): void {
+  state.epoch++
   const last = state.cellLast[cell]!
-  state.cellLife[cell]! += 1
+  // max: the cell may hold a life that did not come from this counter (restored from a peer).
+  state.ownLives = Math.max(state.ownLives, state.cellLife[cell]!) + 1
+  state.cellLife[cell] = state.ownLives
   clearValues(state, cell)
   state.cellLast[cell] = last
   state.cellFlags[cell] = state.cellFlags[cell]! & ~(HAS_WRITES | WRITTEN)
@@ -360,7 +387,7 @@ function slowWritableCell(state: FlowTableState, entry: number, origin: number, 
     cell = state.entryOwn[entry]!
   }
   if (cell < 0) {
-    cell = allocateCell(state, entry, origin)
+    cell = allocateOwnCell(state, entry, origin)
     state.entryOwn[entry] = cell
   } else if (state.entryRemovals[entry] !== 0 && (state.cellFlags[cell]! & HAS_WRITES) !== 0
     && isCovered(state, cell, highestBase(state, entry, origin))) {
@@ -371,6 +398,21 @@ function slowWritableCell(state: FlowTableState, entry: number, origin: number, 
     if (now > state.entryLast[entry]!) state.entryLast[entry] = now
   }
   return cell
+}
+
+/**
+ * The own cell of `entry` if later writes may go to it directly (no time tracking, no
+ * deletions in the entry), else -1. Valid until `state.epoch` changes.
+ */
+export function directCell(state: FlowTableState, entry: number): number {
+  return !state.tracksTime && state.entryRemovals[entry] === 0 ? state.entryOwn[entry]! : -1
+}
+
+/** Adds to a counter column of a directly writable own cell (see `directCell`). */
+export function incrementCell(state: FlowTableState, cell: number, field: FieldLayout, n: number, column: number): void {
+  assertCount(n, column === 0 ? 'counter.increment' : 'pnCounter.decrement')
+  state.numbers[cell * state.width + field.offset + column]! += n
+  touched(state, cell)
 }
 
 /** Marks a field write on an own cell (after the caller changed the numbers). */
@@ -505,7 +547,7 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
     const entry = state.sweepCursor
     state.sweepCursor = (state.sweepCursor + 1) % state.entryCount
     const key = state.entryKey[entry]
-    if (key === undefined || now - state.entryLast[entry]! < horizon) continue
+    if (key === undefined || now - state.entryLast[entry]! < horizon || hasDirtyCell(state, entry)) continue
     for (let cell = state.entryHead[entry]!; cell >= 0;) {
       const next = state.cellNext[cell]!
       state.cellFlags[cell] = 0
@@ -519,13 +561,22 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
     state.entryHead[entry] = -1
     state.entryOwn[entry] = -1
     state.freeEntries.push(entry)
+    state.epoch++
+    state.onDrop?.(key)
     dropped++
   }
   return dropped
 }
 
-function isDeadOnArrival(state: FlowTableState, lastMs: number): boolean {
-  return state.idleTimeoutMs > 0 && state.context.now() - lastMs >= state.idleTimeoutMs + state.gcGraceMs
+/**
+ * Whether the entry has an own cell waiting for its stamp. Such an entry is kept until the next
+ * sweep: the runtime will stamp that slot ref, which must still name the same cell then.
+ */
+function hasDirtyCell(state: FlowTableState, entry: number): boolean {
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+    if ((state.cellFlags[cell]! & DIRTY) !== 0) return true
+  }
+  return false
 }
 
 // ---- slot operations for the gossip engine ----
@@ -664,12 +715,16 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
 function applyFlowCell(state: FlowTableState, origin: number, version: number, delta: FlowCellDelta, origins: OriginCodec): number {
   let entry = state.keyIndex.get(delta.key)
   let cell = -1
+  // An old cell is accepted even when the entry is unknown here: whether it is dead depends on
+  // the entry's other cells, which may arrive later in the same exchange (rejecting it made a
+  // join depend on slot order). Expired entries are dropped by `sweepExpired`.
   if (entry === undefined) {
-    if (isDeadOnArrival(state, delta.lastMs)) return -1
     entry = allocateEntry(state, delta.key)
   } else {
     cell = findCell(state, entry, origin)
-    if (cell >= 0 && state.cellVersion[cell]! >= version) return -1
+    // A dirty cell is our own with unstamped writes: no copy of it elsewhere can be newer (after
+    // a sweep re-created it, it has version 0 and a peer may still hold its old copy).
+    if (cell >= 0 && (state.cellVersion[cell]! >= version || (state.cellFlags[cell]! & DIRTY) !== 0)) return -1
   }
   if (cell < 0) cell = allocateCell(state, entry, origin)
   const hadRemovals = state.removals[cell] !== undefined
@@ -694,7 +749,10 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
       removed.set(origins.toLocal(base.originRef), { life: base.life, writeVersion: base.writeVersion, counters: base.counters })
     }
     state.removals[cell] = removed
-    if (!hadRemovals) state.entryRemovals[entry]! += 1
+    if (!hadRemovals) {
+      state.entryRemovals[entry]! += 1
+      state.epoch++
+    }
   } else if (hadRemovals) {
     state.removals[cell] = undefined
     state.entryRemovals[entry]! -= 1

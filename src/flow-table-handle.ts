@@ -1,0 +1,161 @@
+/**
+ * The user-facing handle of a flow table. `entry(key)` is on the per-packet path, so it is one
+ * Map lookup returning a long-lived handle object; the field handles write straight into the
+ * table's typed-array columns.
+ */
+import * as flowTableType from '../crdts/flow-table.js'
+import type { FieldLayout, FlowKey, FlowTableState } from '../crdts/flow-table.js'
+import { assertKey } from '../crdts/validate.js'
+import type { EntryHandles, FlowTableHandle, OwnOrigin } from './handles.js'
+import type { FlowFieldSpec } from './schema.js'
+
+/**
+ * Where an entry's handles find it. Handles stay valid as long as the user keeps them: if the
+ * entry was dropped (idle expiry) and its index reused, the next write re-creates it by key.
+ */
+class EntryState {
+  /** Own cell for direct counter writes, valid while `epoch` equals the table's. */
+  cell = -1
+  epoch = -1
+  constructor(readonly table: FlowTableState, readonly origin: number, public entry: number, readonly key: FlowKey) {}
+
+  /** Counter write: straight to the cached own cell when valid, else the full path (then cache). */
+  increment(field: FieldLayout, n: number, column: number): void {
+    const table = this.table
+    if (this.epoch === table.epoch && this.cell >= 0) {
+      flowTableType.incrementCell(table, this.cell, field, n, column)
+      return
+    }
+    const entry = this.writable()
+    flowTableType.incrementField(table, entry, this.origin, field, n, column)
+    this.cell = flowTableType.directCell(table, entry)
+    this.epoch = table.epoch
+  }
+
+  /** Entry index for a write. */
+  writable(): number {
+    if (this.table.entryKey[this.entry] !== this.key) this.entry = flowTableType.entryFor(this.table, this.key)
+    return this.entry
+  }
+
+  /** Entry index for a read, or -1 when the entry was dropped. */
+  readable(): number {
+    return this.table.entryKey[this.entry] === this.key ? this.entry : -1
+  }
+}
+
+function emptyValue(field: FieldLayout): unknown {
+  return field.kind === 'counter' || field.kind === 'pnCounter' ? 0 : field.kind === 'register' ? field.initial : undefined
+}
+
+function readGlobal(state: EntryState, field: FieldLayout): unknown {
+  const entry = state.readable()
+  return entry < 0 ? emptyValue(field) : flowTableType.fieldGlobal(state.table, entry, field)
+}
+
+function readLocal(state: EntryState, field: FieldLayout): unknown {
+  const entry = state.readable()
+  return entry < 0 ? emptyValue(field) : flowTableType.fieldLocal(state.table, entry, state.origin, field)
+}
+
+// One class per field kind with methods on the prototype: every handle of a kind shares one
+// hidden class, which keeps the per-packet call sites monomorphic.
+class FlowCounterHandle {
+  constructor(readonly entry: EntryState, readonly field: FieldLayout) {}
+  increment(n = 1): void {
+    this.entry.increment(this.field, n, 0)
+  }
+  get local(): number { return readLocal(this.entry, this.field) as number }
+  get global(): number { return readGlobal(this.entry, this.field) as number }
+}
+
+class FlowPNCounterHandle extends FlowCounterHandle {
+  decrement(n = 1): void {
+    this.entry.increment(this.field, n, 1)
+  }
+}
+
+class FlowMaxRegisterHandle {
+  constructor(readonly entry: EntryState, readonly field: FieldLayout) {}
+  set(n: number): void {
+    const state = this.entry
+    flowTableType.raiseField(state.table, state.writable(), state.origin, this.field, n)
+  }
+  get local(): number | undefined { return readLocal(this.entry, this.field) as number | undefined }
+  get global(): number | undefined { return readGlobal(this.entry, this.field) as number | undefined }
+}
+
+class FlowRegisterHandle {
+  constructor(readonly entry: EntryState, readonly field: FieldLayout) {}
+  set(value: unknown): void {
+    const state = this.entry
+    flowTableType.setField(state.table, state.writable(), state.origin, this.field, value)
+  }
+  get local(): unknown { return readLocal(this.entry, this.field) }
+  get global(): unknown { return readGlobal(this.entry, this.field) }
+}
+
+function fieldHandle(state: EntryState, field: FieldLayout): object {
+  switch (field.kind) {
+    case 'counter': return new FlowCounterHandle(state, field)
+    case 'pnCounter': return new FlowPNCounterHandle(state, field)
+    case 'maxRegister': return new FlowMaxRegisterHandle(state, field)
+    case 'register': return new FlowRegisterHandle(state, field)
+  }
+}
+
+/** A class per table whose constructor assigns the same properties in the same order: one hidden class. */
+function entryHandleClass(fields: readonly FieldLayout[]): new (state: EntryState) => object {
+  return class EntryHandles {
+    constructor(state: EntryState) {
+      for (const field of fields) (this as Record<string, unknown>)[field.name] = fieldHandle(state, field)
+    }
+  }
+}
+
+export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin): FlowTableHandle<F> {
+  const origin = own.origin
+  const EntryClass = entryHandleClass(table.fields)
+  /** Handles by key, created on first use, dropped with their entry. */
+  const handles = new Map<FlowKey, EntryHandles<F>>()
+  table.onDrop = (key) => { handles.delete(key) }
+
+  const handleFor = (key: FlowKey, entry: number): EntryHandles<F> => {
+    let handle = handles.get(key)
+    if (handle === undefined) {
+      handle = new EntryClass(new EntryState(table, origin, entry, key)) as EntryHandles<F>
+      handles.set(key, handle)
+    }
+    return handle
+  }
+
+  return {
+    entry(key: FlowKey) {
+      const handle = handles.get(key)
+      if (handle !== undefined) return handle
+      assertKey(key, 'flowTable.entry')
+      return handleFor(key, flowTableType.entryFor(table, key))
+    },
+    get(key: FlowKey) {
+      const entry = flowTableType.lookup(table, key)
+      return entry < 0 ? undefined : handleFor(key, entry)
+    },
+    has: (key: FlowKey) => flowTableType.lookup(table, key) >= 0,
+    delete(key: FlowKey) {
+      assertKey(key, 'flowTable.delete')
+      return flowTableType.remove(table, origin, key)
+    },
+    get size() { return flowTableType.size(table) },
+    keys: () => [...flowTableType.keys(table)],
+    lastSeen(key: FlowKey) {
+      const entry = flowTableType.lookup(table, key)
+      return entry < 0 ? undefined : flowTableType.lastSeen(table, entry)
+    },
+    *[Symbol.iterator]() {
+      for (const key of [...flowTableType.keys(table)]) {
+        const entry = flowTableType.lookup(table, key)
+        if (entry >= 0) yield [key, handleFor(key, entry)] as [FlowKey, EntryHandles<F>]
+      }
+    },
+  }
+}
