@@ -46,7 +46,7 @@ export class SchemaError extends ElasticStateError {
   override name = 'SchemaError'
 }
 
-/** An operation was called in a lifecycle state that does not allow it (e.g. write after stop). */
+/** An operation was called in a lifecycle state that does not allow it (e.g. `start()` twice). */
 export class LifecycleError extends ElasticStateError {
   override name = 'LifecycleError'
 }

@@ -97,6 +97,11 @@ export function buildFields(
   })
 }
 
+/**
+ * Entries keyed by their key as a string, numbers first, then strings, each in order. A numeric
+ * key whose decimal string is also present as a string key is shown as `<n> (number)`, so the
+ * two entries never merge in a snapshot.
+ */
 function flowTableView(state: flowTableType.FlowTableState): Record<string, Record<string, unknown>> {
   const keys = [...flowTableType.keys(state)].sort(compareElements)
   const view: Record<string, Record<string, unknown>> = {}
@@ -104,7 +109,8 @@ function flowTableView(state: flowTableType.FlowTableState): Record<string, Reco
     const entry = state.keyIndex.get(key)!
     const fields: Record<string, unknown> = {}
     for (const field of state.fields) fields[field.name] = flowTableType.fieldGlobal(state, entry, field)
-    view[String(key)] = fields
+    const name = typeof key === 'number' && state.keyIndex.has(String(key)) && flowTableType.lookup(state, String(key)) >= 0 ? `${key} (number)` : String(key)
+    view[name] = fields
   }
   return view
 }

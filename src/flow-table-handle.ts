@@ -5,7 +5,7 @@
  */
 import * as flowTableType from '../crdts/flow-table.js'
 import type { FieldLayout, FlowKey, FlowTableState } from '../crdts/flow-table.js'
-import { assertKey } from '../crdts/validate.js'
+import { assertKey, assertPlainData } from '../crdts/validate.js'
 import type { EntryHandles, FlowTableHandle, OwnOrigin } from './handles.js'
 import type { FlowFieldSpec } from './schema.js'
 
@@ -88,6 +88,7 @@ class FlowMaxRegisterHandle {
 class FlowRegisterHandle {
   constructor(readonly entry: EntryState, readonly field: FieldLayout) {}
   set(value: unknown): void {
+    assertPlainData(value, 'register.set')
     const state = this.entry
     flowTableType.setField(state.table, state.writable(), state.origin, this.field, value)
   }

@@ -14,8 +14,10 @@
 import * as encoding from 'lib0/encoding'
 import { type Encoder, Reader, writeU32, writeU8, writeVarBytes, writeVarUint } from '../crdts/codec.js'
 import * as docType from '../crdts/doc.js'
+import { messageYjsSyncStep1 } from 'y-protocols/sync'
 import type { OriginCodec } from '../crdts/slot-type.js'
 import type { FrameKey } from './auth.js'
+import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import type { Membership } from './membership.js'
@@ -44,6 +46,8 @@ export interface GossipHost {
   send(address: string, frame: Uint8Array): void
   /** Fields changed by a remote frame. */
   remoteChange(fields: Set<number>): void
+  /** A problem to surface as an 'error' event (the replica keeps running). */
+  reportError(error: ElasticStateError): void
 }
 
 export interface PeerRef {
@@ -133,7 +137,12 @@ export class GossipEngine implements SlotDecoder {
     const peerDocs = new Map<number, docType.DocDigest>()
     for (const section of frame.docs) {
       const doc = host.fields[section.field]!.doc!
-      for (const message of section.messages) docType.applyMessage(doc, message)
+      for (const message of section.messages) {
+        if (message.type === messageYjsSyncStep1) continue
+        const before = docType.digest(doc).deleteSetHash
+        docType.applyMessage(doc, message)
+        if (docType.digest(doc).deleteSetHash !== before) changed.add(section.field)
+      }
       if (section.digest) peerDocs.set(section.field, section.digest)
     }
 
@@ -280,7 +289,13 @@ export class GossipEngine implements SlotDecoder {
       }
       const peer = peerDocs?.get(field.index)
       if (peer && docType.peerMayLack(field.doc, peer)) messages.push(docType.step2For(field.doc, peer.stateVector))
-      sections.push({ field: field.index, doc: field.doc, messages })
+      // A Yjs update cannot be cut in pieces: one that cannot fit in a frame is reported, not sent.
+      const limit = this.host.config.maxFrameBytes - 4096
+      const fitting = messages.filter((message) => message.length <= limit)
+      if (fitting.length < messages.length) {
+        this.host.reportError(new ElasticStateError(`doc field ${field.name}: a sync message exceeds the frame limit of ${this.host.config.maxFrameBytes} bytes and cannot replicate; raise gossip.maxFrameBytes`))
+      }
+      sections.push({ field: field.index, doc: field.doc, messages: fitting })
     }
     writeVarUint(encoder, sections.length)
     for (const section of sections) {

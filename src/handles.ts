@@ -11,6 +11,7 @@ import * as setType from '../crdts/aw-set.js'
 import * as perInstanceType from '../crdts/per-instance.js'
 import type { DocState } from '../crdts/doc.js'
 import type { FlowKey } from '../crdts/flow-table.js'
+import { assertPlainData } from '../crdts/validate.js'
 import type {
   CounterSpec, DocSpec, FieldSpec, FlowFieldSpec, FlowTableSpec, MaxRegisterSpec, PNCounterSpec,
   PerInstanceSpec, RegisterSpec, SchemaFields, SetSpec,
@@ -31,6 +32,7 @@ export interface PNCounterHandle extends CounterHandle {
 }
 
 export interface RegisterHandle<T> {
+  /** @throws RangeError unless `value` is plain data (JSON-like, bigint, Uint8Array). */
   set(value: T): void
   /** Own last write, or the initial value. */
   readonly local: T
@@ -130,7 +132,10 @@ export function pnCounterHandle(state: pnCounterType.PNCounterState, own: OwnOri
 export function registerHandle<T>(state: registerType.RegisterState<T>, own: OwnOrigin): RegisterHandle<T> {
   const origin = own.origin
   return {
-    set: (value: T) => registerType.set(state, origin, value),
+    set(value: T) {
+      assertPlainData(value, 'register.set')
+      registerType.set(state, origin, value)
+    },
     get local() { return registerType.localValue(state, origin) },
     get global() { return registerType.globalValue(state) },
   }
@@ -164,7 +169,10 @@ export function setHandle<T extends string | number>(state: setType.AWSetState, 
 export function perInstanceHandle<T, R>(state: perInstanceType.PerInstanceState<T>, own: OwnOrigin): PerInstanceHandle<T, R> {
   const origin = own.origin
   return {
-    set: (value: T) => perInstanceType.set(state, origin, value),
+    set(value: T) {
+      assertPlainData(value, 'perInstance.set')
+      perInstanceType.set(state, origin, value)
+    },
     get local() { return perInstanceType.localValue(state, origin) },
     get global() { return perInstanceType.globalValue(state) as R | undefined },
     byInstance: () => perInstanceType.byInstance(state),

@@ -150,16 +150,17 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     const handles: Record<string, unknown> = {}
     for (const field of this.fields) handles[field.name] = field.handle
     this.state = Object.freeze(handles) as StateHandles<F>
+    const replica = this
     this.gossip = new GossipEngine({
       id, incarnation, ownOrigin: this.ownOrigin, fingerprint: this.fingerprint, key: this.key, config: this.config,
       fields: this.fields, origins: this.origins, membership: this.membership,
-      get address() { return self.address },
+      get address() { return replica.address },
       random: () => this.randomSource(),
       now: () => this.scheduler.now(),
       send: (address, frame) => this.sendFrame(address, frame),
       remoteChange: (changed) => this.emitter.emit('change', { source: 'remote', fields: [...changed].map((index) => this.fields[index]!.name) }),
+      reportError: (error) => this.emitter.emit('error', error),
     })
-    const self = this
   }
 
   start(): Promise<void> {
@@ -368,7 +369,9 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   private checkHandoff(): void {
     if (this.status !== 'leaving') return
     const peers = this.membership.livePeers()
-    const confirmed = peers.length === 0 || this.leaveTarget === 0
+    // Alone means no live peer and no seed to reach: then there is nobody to hand over to.
+    const alone = peers.length === 0 && !(this.transport?.seeds().some((address) => address !== this.address) ?? false)
+    const confirmed = alone || this.leaveTarget === 0
       || peers.some((peer) => this.gossip.believedKnown(peer, this.ownOrigin) >= this.leaveTarget)
     const timedOut = this.scheduler.now() - this.leaveStartedAt >= this.config.leaveTimeoutMs
     if (!confirmed && !timedOut) return

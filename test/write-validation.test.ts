@@ -1,0 +1,31 @@
+/** Fixes found while writing the docs: handoff before any contact, key and value limits, snapshot keys, doc change events. */
+import { expect, test } from 'vitest'
+import { counter, defineState, flowTable, register, set, doc } from 'elastic-state'
+import { createSimulation } from 'elastic-state/sim'
+const S = defineState({ packets: counter(), s: set<string>(), r: register<unknown>(), flows: flowTable({ fields: { packets: counter() } }), d: doc() })
+test('leave before hearing from peers hands over', async () => {
+  const sim = createSimulation({ seed: 3 })
+  const a = sim.spawn(S, { id: 'a' }); const b = sim.spawn(S, { id: 'b' })
+  b.state.packets.increment(5); await b.leave(); sim.advance(5000)
+  expect(a.state.packets.global).toBe(5)
+})
+test('long keys and non-plain values are refused', () => {
+  const sim = createSimulation({ seed: 3 })
+  const a = sim.spawn(S, { id: 'a' })
+  expect(() => a.state.s.add('x'.repeat(70_000))).toThrow(RangeError)
+  expect(() => a.state.flows.entry('x'.repeat(70_000))).toThrow(RangeError)
+  expect(() => a.state.r.set(new Date(0))).toThrow(RangeError)
+  expect(() => a.state.r.set({ a: [1, { b: new Map() }] })).toThrow(/\$\.a\[1\]\.b/)
+  a.state.r.set({ a: [1, 'x', null, 2n, new Uint8Array([1])] })
+})
+test('numeric and string keys stay apart in snapshots; remote doc edits raise change', () => {
+  const sim = createSimulation({ seed: 3 })
+  const a = sim.spawn(S, { id: 'a' }); const b = sim.spawn(S, { id: 'b' })
+  a.state.flows.entry(7).packets.increment(1); a.state.flows.entry('7').packets.increment(2)
+  const events: string[][] = []
+  b.on('change', (e) => { if (e.source === 'remote') events.push(e.fields) })
+  a.state.d.doc.getArray('x').push([1])
+  sim.runUntilConverged()
+  expect(b.snapshot().flows).toEqual({ '7 (number)': { packets: 1 }, '7': { packets: 2 } })
+  expect(events.flat()).toContain('d')
+})
