@@ -96,7 +96,7 @@ export class Reader {
   value(what = 'value'): unknown {
     const start = this.decoder.pos
     try {
-      const value = decoding.readAny(this.decoder)
+      const value = readAnyValue(this.decoder)
       if (this.decoder.pos > this.bytes.length) throw new Error('read past the end')
       return value
     } catch (cause) {
@@ -108,6 +108,36 @@ export class Reader {
   end(what = 'frame'): void {
     if (this.remaining !== 0) throw new DecodeError(`${what} has ${this.remaining} trailing bytes`)
   }
+}
+
+/** lib0 `any` tags of the two container kinds. */
+const ANY_OBJECT = 118
+const ANY_ARRAY = 117
+
+/**
+ * lib0's `readAny`, except that object keys become own properties: lib0 assigns them, so a key
+ * `__proto__` (which `JSON.parse` produces as an own key) set the object's prototype instead, and
+ * a peer saw a different value than its writer. Leaves are read by lib0 itself.
+ */
+function readAnyValue(decoder: decoding.Decoder): unknown {
+  const tag = decoding.readUint8(decoder)
+  if (tag === ANY_OBJECT) {
+    const length = decoding.readVarUint(decoder)
+    const object: Record<string, unknown> = {}
+    for (let i = 0; i < length; i++) {
+      const key = decoding.readVarString(decoder)
+      Object.defineProperty(object, key, { value: readAnyValue(decoder), enumerable: true, writable: true, configurable: true })
+    }
+    return object
+  }
+  if (tag === ANY_ARRAY) {
+    const length = decoding.readVarUint(decoder)
+    const array: unknown[] = []
+    for (let i = 0; i < length; i++) array.push(readAnyValue(decoder))
+    return array
+  }
+  decoder.pos -= 1
+  return decoding.readAny(decoder)
 }
 
 export const createEncoder = encoding.createEncoder

@@ -96,7 +96,9 @@ export function parseMessage(bytes: Uint8Array): DocMessage {
   if (decoder.pos !== bytes.length) throw new DecodeError('doc sync message has trailing bytes')
   try {
     if (type === syncProtocol.messageYjsSyncStep1) Y.decodeStateVector(payload)
-    else if (type === syncProtocol.messageYjsSyncStep2 || type === syncProtocol.messageYjsUpdate) Y.decodeUpdate(payload)
+    // Decoding alone accepts structs Yjs cannot integrate (e.g. an item whose origin is itself,
+    // which makes applyUpdate throw a TypeError half-way): integrate into a scratch document.
+    else if (type === syncProtocol.messageYjsSyncStep2 || type === syncProtocol.messageYjsUpdate) Y.applyUpdate(new Y.Doc(), payload)
     else throw new DecodeError(`unknown doc sync message type ${type}`)
   } catch (cause) {
     if (cause instanceof DecodeError) throw cause
@@ -105,10 +107,18 @@ export function parseMessage(bytes: Uint8Array): DocMessage {
   return { type, payload }
 }
 
-/** Applies a validated step 2 or update message. */
+/**
+ * Applies a validated step 2 or update message.
+ * @throws DecodeError when Yjs still fails to integrate it against this document's content
+ * (`parseMessage` can only check it in isolation); Yjs has no dry run, so part of it may be applied.
+ */
 export function applyMessage(state: DocState, message: DocMessage): void {
   if (message.type === syncProtocol.messageYjsSyncStep1) return
-  Y.applyUpdate(state.doc, message.payload, REMOTE_ORIGIN)
+  try {
+    Y.applyUpdate(state.doc, message.payload, REMOTE_ORIGIN)
+  } catch (cause) {
+    throw new DecodeError('doc sync message could not be integrated', { cause })
+  }
 }
 
 /**
@@ -121,16 +131,24 @@ export function docView(state: DocState): Record<string, unknown> {
   const doc = state.doc
   const view: Record<string, unknown> = {}
   for (const name of [...doc.share.keys()].sort()) {
-    view[name] = specialize(doc, name).toJSON()
+    const json = specialize(doc, name).toJSON()
+    // An empty root type is left out: a replica that merely opened a type (which sends nothing)
+    // or holds only deleted items must show the same view as one that never heard of it.
+    if (!isEmptyJson(json)) view[name] = json
   }
   return view
 }
 
-/** Yjs' internals used here: a root type's map entries and first item. */
+/** Yjs' internals used here: a root type's map entries and its list of items. */
+interface GenericItem {
+  content: unknown
+  right: GenericItem | null
+}
+
 interface GenericType {
   constructor: unknown
   _map: Map<string, unknown>
-  _start: { content: unknown } | null
+  _start: GenericItem | null
   toJSON(): unknown
 }
 
@@ -139,7 +157,19 @@ function specialize(doc: Y.Doc, name: string): { toJSON(): unknown } {
   const generic = (type.constructor as unknown) === (Y.AbstractType as unknown)
   if (!generic) return type
   if (type._map.size > 0) return doc.getMap(name)
-  const first = type._start
-  if (first && (first.content instanceof Y.ContentString || first.content instanceof Y.ContentFormat)) return doc.getText(name)
+  // Items whose content was garbage-collected (a deleted prefix) say nothing about the kind:
+  // judge by the first item that still has content, or a text would show as an array of characters.
+  for (let item = type._start; item !== null; item = item.right) {
+    const content = item.content
+    if (content instanceof Y.ContentDeleted) continue
+    const isText = content instanceof Y.ContentString || content instanceof Y.ContentFormat || content instanceof Y.ContentEmbed
+    return isText ? doc.getText(name) : doc.getArray(name)
+  }
   return doc.getArray(name)
+}
+
+function isEmptyJson(json: unknown): boolean {
+  if (json === '') return true
+  if (Array.isArray(json)) return json.length === 0
+  return json !== null && typeof json === 'object' && Object.keys(json).length === 0
 }

@@ -386,13 +386,16 @@ function slowWritableCell(state: FlowTableState, entry: number, origin: number, 
     observeRemove(state, entry, origin)
     cell = state.entryOwn[entry]!
   }
+  // The entry may already hold our own cell, received back from a peer after a sweep dropped
+  // it here: continue that cell rather than start a second cell of the same origin.
+  if (cell < 0) cell = findCell(state, entry, origin)
   if (cell < 0) {
     cell = allocateOwnCell(state, entry, origin)
-    state.entryOwn[entry] = cell
   } else if (state.entryRemovals[entry] !== 0 && (state.cellFlags[cell]! & HAS_WRITES) !== 0
     && isCovered(state, cell, highestBase(state, entry, origin))) {
     resetOwn(state, cell)
   }
+  state.entryOwn[entry] = cell
   if (state.tracksTime) {
     if (now > state.cellLast[cell]!) state.cellLast[cell] = now
     if (now > state.entryLast[entry]!) state.entryLast[entry] = now

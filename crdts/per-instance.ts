@@ -9,6 +9,7 @@ import { type Encoder, type Reader, writeValue, writeVarUint } from './codec.js'
 import { compareTimestamps } from './hlc.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
+import { DecodeError } from '../src/errors.js'
 
 export type BuiltinReduce = 'latest' | 'sum' | 'avg' | 'min' | 'max'
 export type Reduce<T, R = unknown> = BuiltinReduce | ((values: T[]) => R)
@@ -40,9 +41,13 @@ function ensure<T>(state: PerInstanceState<T>, origin: number): void {
   }
 }
 
+function isNumericReduce(reduce: unknown): boolean {
+  return typeof reduce === 'string' && reduce !== 'latest'
+}
+
 /** @throws RangeError for a numeric reduce (`sum`, `avg`, `min`, `max`) given a non-finite number. */
 export function set<T>(state: PerInstanceState<T>, origin: number, value: T): void {
-  if (typeof state.reduce === 'string' && state.reduce !== 'latest' && (typeof value !== 'number' || !Number.isFinite(value))) {
+  if (isNumericReduce(state.reduce) && (typeof value !== 'number' || !Number.isFinite(value))) {
     throw new RangeError(`perInstance with reduce '${state.reduce}' takes a finite number, got ${String(value)}`)
   }
   if (origin >= state.values.length) ensure(state, origin)
@@ -102,10 +107,15 @@ export const perInstanceOps: SlotOps<PerInstanceState<unknown>, PerInstanceDelta
     writeVarUint(encoder, state.logical[slot]!)
     writeValue(encoder, state.values[slot])
   },
-  decodeSlot(reader: Reader) {
+  decodeSlot(reader: Reader, _origins, state) {
     const wallMs = reader.varUint('perInstance timestamp')
     const logical = reader.varUint('perInstance logical clock')
-    return { wallMs, logical, value: reader.value('perInstance value') }
+    const value = reader.value('perInstance value')
+    // `set` only lets finite numbers into a numeric reduce; a value from the wire is held to the same rule.
+    if (isNumericReduce(state.reduce) && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new DecodeError(`perInstance with reduce '${String(state.reduce)}' got a non-number value`)
+    }
+    return { wallMs, logical, value }
   },
   applySlot(state, origin, version, delta) {
     if (!isNewer(state, origin, version)) return -1

@@ -48,6 +48,11 @@ export interface GossipHost {
   remoteChange(fields: Set<number>): void
   /** A problem to surface as an 'error' event (the replica keeps running). */
   reportError(error: ElasticStateError): void
+  /**
+   * Versions the own writes made since the last round. Called before every frame is built, so
+   * a slot is never sent with new values under an old version (one version, one value).
+   */
+  stampOwnWrites(): void
 }
 
 export interface PeerRef {
@@ -206,6 +211,7 @@ export class GossipEngine implements SlotDecoder {
    */
   private buildFrame(kind: FrameKind, belief: number[] | undefined, peerDocs: Map<number, docType.DocDigest> | null, withDeltas: boolean): Uint8Array {
     const host = this.host
+    host.stampOwnWrites()
     const encoder = beginFrame(host.fingerprint, host.key)
     writeU8(encoder, kind)
     encoding.writeVarString(encoder, host.id)

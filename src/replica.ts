@@ -160,6 +160,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       send: (address, frame) => this.sendFrame(address, frame),
       remoteChange: (changed) => this.emitter.emit('change', { source: 'remote', fields: [...changed].map((index) => this.fields[index]!.name) }),
       reportError: (error) => this.emitter.emit('error', error),
+      stampOwnWrites: () => { this.stampDirty() },
     })
   }
 

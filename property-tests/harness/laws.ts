@@ -16,9 +16,6 @@ import { checkProperty } from './runs.js'
 /** Three replica picks (taken modulo the number of replicas). */
 const picks = fc.tuple(fc.nat(), fc.nat(), fc.nat())
 
-/** Number of properties `lawSuite` registers (for reports). */
-export const LAW_COUNT = 6
-
 export function lawSuite<State, Delta, Op>(adapter: TypeAdapter<State, Delta, Op>, options: HistoryOptions = {}): void {
   const histories = historyArbitrary(adapter, options)
   const { ops } = adapter

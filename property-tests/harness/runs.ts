@@ -31,8 +31,8 @@ function replayParameters(): { seed?: number; path?: string } {
 
 /**
  * Checks a property with the shared settings. On failure, throws an error that carries
- * fast-check's report (seed, path, shrunk counterexample and the failures met while shrinking)
- * followed by the command that replays exactly that case.
+ * fast-check's report (seed, path, shrunk counterexample and the failures met while shrinking),
+ * the assertion that failed (also as `cause`), and the command that replays exactly that case.
  */
 export function checkProperty<Ts>(property: fc.IProperty<Ts>, parameters: fc.Parameters<Ts> = {}): void {
   const details = fc.check(property, {
@@ -46,6 +46,13 @@ export function checkProperty<Ts>(property: fc.IProperty<Ts>, parameters: fc.Par
   const testPath = expect.getState().testPath ?? '<test file>'
   const testName = expect.getState().currentTestName ?? ''
   const replay = `PROPERTY_SEED=${details.seed} PROPERTY_PATH=${JSON.stringify(details.counterexamplePath ?? '')} `
-    + `npx vitest run ${testPath} -t ${JSON.stringify(testName.split(' > ').pop() ?? '')}`
-  throw new Error(`${report}\n\nReplay with:\n  ${replay}`)
+    + `npx vitest run ${testPath} -t ${JSON.stringify(fullNamePattern(testName))}`
+  const failure = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)
+  throw new Error(`${report}\n\nFailure: ${failure}\n\nReplay with:\n  ${replay}`, { cause: details.errorInstance })
+}
+
+/** A `vitest -t` pattern matching exactly this test: its full name (describe blocks and title), regex-escaped. */
+function fullNamePattern(currentTestName: string): string {
+  const fullName = currentTestName.split(' > ').join(' ')
+  return `^${fullName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`
 }

@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compareTimestamps } from '../../crdts/hlc.js'
 import { type RegisterState, globalValue, localValue } from '../../crdts/register.js'
-import { type Step, historyArbitrary, runHistory, syncToFixpoint } from '../harness/replica-sim.js'
+import { type Step, historyArbitrary, plain, runHistory, syncToFixpoint } from '../harness/replica-sim.js'
 import { checkProperty } from '../harness/runs.js'
 import { registerAdapter } from '../harness/types/register.js'
 
@@ -42,7 +42,7 @@ describe('register against last-writer-wins by hybrid logical clock', () => {
             expect(compareTimestamps(write.wallMs, write.logical, write.id, seenBefore.wallMs, seenBefore.logical, seenBefore.id),
               `write at ${step.origin} orders after everything it had seen`).toBeGreaterThan(0)
           }
-          expect(globalValue(state), `a write wins locally at once (${step.origin})`).toStrictEqual(step.op)
+          expect(plain(globalValue(state)), `a write wins locally at once (${step.origin})`).toStrictEqual(plain(step.op))
           writes.push(write)
           lastOwn[step.origin] = step.op
         },
@@ -51,8 +51,8 @@ describe('register against last-writer-wins by hybrid logical clock', () => {
       const winner = writes.reduce<Write | undefined>((best, write) => (!best || compareTimestamps(
         write.wallMs, write.logical, write.id, best.wallMs, best.logical, best.id) > 0 ? write : best), undefined)
       for (const replica of system.replicas) {
-        expect(globalValue(replica.state), `global of ${replica.origin}`).toStrictEqual(winner ? winner.value : 'initial')
-        for (const origin of system.origins) expect(localValue(replica.state, origin), `local of ${origin} at ${replica.origin}`).toStrictEqual(lastOwn[origin])
+        expect(plain(globalValue(replica.state)), `global of ${replica.origin}`).toStrictEqual(plain(winner ? winner.value : 'initial'))
+        for (const origin of system.origins) expect(plain(localValue(replica.state, origin)), `local of ${origin} at ${replica.origin}`).toStrictEqual(plain(lastOwn[origin]))
       }
     }))
   })

@@ -37,9 +37,8 @@ export type FlowOp =
   | { kind: 'delete'; key: FlowKey }
   | { kind: 'sweep'; budget: number }
 
-const key = fc.constantFrom(...flowKeys)
-
-function flowOp(timed: boolean): fc.Arbitrary<FlowOp> {
+function flowOp(timed: boolean, keyUniverse: readonly FlowKey[]): fc.Arbitrary<FlowOp> {
+  const key = fc.constantFrom(...keyUniverse)
   const raises: fc.Arbitrary<FlowOp>[] = [fc.record({ kind: fc.constant('raise' as const), key, field: fc.constant('peak' as const), n: maxRegisterValue })]
   if (timed) raises.push(fc.record({ kind: fc.constant('raise' as const), key, field: fc.constant('lastSeen' as const), n: fc.oneof(fc.integer({ min: 900, max: 1_300 }), fc.double({ min: 900, max: 1_300, noNaN: true })) }))
   return fc.oneof(
@@ -102,15 +101,19 @@ export function flowViews(state: FlowTableState, origins: readonly number[]): un
   }
 }
 
-function flowAdapter(name: string, config: FlowTableConfig): TypeAdapter<FlowTableState, FlowCellDelta, FlowOp> {
+/** Advances that cross the idle timeout (100 ms) and the drop horizon (150 ms) often, edges included. */
+const timedAdvanceMs = fc.oneof(mixedAdvanceMs, fc.integer({ min: 0, max: 160 }), fc.constantFrom(49, 50, 99, 100, 101, 149, 150))
+
+/** A flow-table adapter; a smaller `keyUniverse` makes writes, deletes and sweeps of one key meet more often. */
+export function flowAdapter(name: string, config: FlowTableConfig, keyUniverse: readonly FlowKey[] = flowKeys): TypeAdapter<FlowTableState, FlowCellDelta, FlowOp> {
   return {
     name,
     ops: flowTableOps,
     create: (context, fieldIndex, sink) => createFlowTable(config, context, fieldIndex, sink),
-    write: flowOp(config.idleTimeoutMs !== undefined),
+    write: flowOp(config.idleTimeoutMs !== undefined, keyUniverse),
     apply: applyFlowOp,
     views: flowViews,
-    advanceMs: mixedAdvanceMs,
+    advanceMs: config.idleTimeoutMs === undefined ? mixedAdvanceMs : timedAdvanceMs,
   }
 }
 

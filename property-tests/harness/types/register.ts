@@ -10,7 +10,8 @@ export const registerValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.boolean(),
   fc.constant(null),
   fc.array(fc.integer(), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 3 }).filter((key) => key !== '__proto__'), fc.integer(), { maxKeys: 2, noNullPrototype: true }),
+  fc.dictionary(fc.oneof(fc.string({ maxLength: 3 }), fc.constant('__proto__')), fc.integer(), { maxKeys: 2 }),
+  fc.jsonValue({ maxDepth: 2 }),
 )
 
 /** Time moves in whole and in fractional milliseconds. */

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest'
+import {
+  type FlowKey, type FlowTableState, createFlowTable, entryFor, fieldGlobal, fieldLocal, flowTableOps, incrementField, keys,
+  lastSeen, lookup, raiseField, setField, size, sweepExpired,
+} from '../../crdts/flow-table.js'
+import { Reader, createEncoder, toBytes } from '../../crdts/codec.js'
+import { identityOrigins, joinInto } from '../../crdts/join.js'
+import { advance, createTestContext, createWorld } from '../../property-tests/harness/context.js'
+import { type Step, runHistory } from '../../property-tests/harness/replica-sim.js'
+import {
+  type FlowOp, plainFlowConfig, plainFlowTableAdapter, timedFlowConfig, timedFlowTableAdapter,
+} from '../../property-tests/harness/types/flow-table.js'
+import { badCounts, decodeSuite, dump, recordingSink } from './helpers.js'
+
+function field(state: FlowTableState, name: string) {
+  return state.fieldByName.get(name)!
+}
+
+function global(state: FlowTableState, key: FlowKey, name: string): unknown {
+  const entry = lookup(state, key)
+  return entry < 0 ? 'absent' : fieldGlobal(state, entry, field(state, name))
+}
+
+const inc = (origin: number, key: FlowKey, n: number): Step<FlowOp> => ({ kind: 'write', origin, op: { kind: 'increment', key, field: 'packets', n } })
+const del = (origin: number, key: FlowKey): Step<FlowOp> => ({ kind: 'write', origin, op: { kind: 'delete', key } })
+const sync = (from: number, to: number): Step<FlowOp> => ({ kind: 'sync', from, to, stampFirst: true })
+const wait = (ms: number): Step<FlowOp> => ({ kind: 'advance', ms })
+const sweep = (origin: number): Step<FlowOp> => ({ kind: 'write', origin, op: { kind: 'sweep', budget: 100 } })
+const two = { ids: ['a', 'b'], skewMs: [0, 0] }
+
+describe('flowTable', () => {
+  it('writes every field kind and shows local and global views', () => {
+    // One state per origin (a flow table has one own origin: its replica's).
+    const world = createWorld(2)
+    const [a, b] = [0, 1].map((origin) => createFlowTable(timedFlowConfig, createTestContext(world, origin))) as [FlowTableState, FlowTableState]
+    const entryA = entryFor(a, 'flow')
+    expect(lookup(a, 'flow')).toBe(-1) // created by the first write, not by entryFor
+    incrementField(a, entryA, 0, field(a, 'packets'), 3)
+    incrementField(a, entryA, 0, field(a, 'active'), 5, 0)
+    incrementField(a, entryA, 0, field(a, 'active'), 7, 1)
+    raiseField(a, entryA, 0, field(a, 'peak'), 2.5)
+    const entryB = entryFor(b, 'flow')
+    incrementField(b, entryB, 1, field(b, 'packets'), 4)
+    raiseField(b, entryB, 1, field(b, 'peak'), -1)
+    setField(b, entryB, 1, field(b, 'label'), { rule: 9 })
+    for (const [state, origin] of [[a, 0], [b, 1]] as const) {
+      for (const slot of [...Array(state.cellCount).keys()]) if (flowTableOps.owner(state, slot) === origin) flowTableOps.stamp(state, slot, 1)
+    }
+    joinInto(flowTableOps, a, b)
+    const entry = lookup(a, 'flow')
+    expect([...keys(a)]).toEqual(['flow'])
+    expect(size(a)).toBe(1)
+    expect(fieldGlobal(a, entry, field(a, 'packets'))).toBe(7)
+    expect(fieldLocal(a, entry, 1, field(a, 'packets'))).toBe(4)
+    expect(fieldGlobal(a, entry, field(a, 'active'))).toBe(-2)
+    expect(fieldGlobal(a, entry, field(a, 'peak'))).toBe(2.5)
+    expect(fieldLocal(a, entry, 1, field(a, 'peak'))).toBe(-1)
+    expect(fieldGlobal(a, entry, field(a, 'label'))).toEqual({ rule: 9 })
+    expect(fieldLocal(a, entry, 0, field(a, 'label'))).toBe('none')
+    expect(fieldGlobal(a, entry, field(a, 'lastSeen'))).toBe(world.nowMs)
+    expect(lastSeen(a, entry)).toBe(world.nowMs)
+  })
+
+  it.each(badCounts)('rejects an increment of %s with a RangeError and changes nothing', (bad) => {
+    const sink = recordingSink()
+    const state = createFlowTable(plainFlowConfig, createTestContext(createWorld(1)), 0, sink)
+    const entry = entryFor(state, 1)
+    incrementField(state, entry, 0, field(state, 'packets'), 1)
+    const before = JSON.stringify(dump(state))
+    expect(() => incrementField(state, entry, 0, field(state, 'packets'), bad as number)).toThrow(RangeError)
+    expect(() => incrementField(state, entry, 0, field(state, 'active'), bad as number, 1)).toThrow(RangeError)
+    expect(() => incrementField(state, entryFor(state, 1), 3, field(state, 'bytes'), bad as number)).toThrow(RangeError)
+    expect(JSON.stringify(dump(state))).toBe(before)
+    expect(sink.calls.length).toBe(1)
+  })
+
+  it.each([Number.NaN, Infinity, -Infinity, '1', null])('rejects raising a max register to %s and changes nothing', (bad) => {
+    const state = createFlowTable(timedFlowConfig, createTestContext(createWorld(1)))
+    const entry = entryFor(state, 'k')
+    raiseField(state, entry, 0, field(state, 'peak'), 1)
+    const before = JSON.stringify(dump(state))
+    expect(() => raiseField(state, entry, 0, field(state, 'peak'), bad as number)).toThrow(RangeError)
+    expect(() => raiseField(state, entry, 0, field(state, 'lastSeen'), bad as number)).toThrow(RangeError)
+    expect(JSON.stringify(dump(state))).toBe(before)
+  })
+
+  it('delete is observed-remove: a concurrent write keeps the entry, counting only what the delete missed', () => {
+    const system = runHistory(plainFlowTableAdapter, { ...two, steps: [
+      inc(0, 'k', 5), sync(0, 1),
+      del(1, 'k'),
+      inc(0, 'k', 2), // concurrent with the delete
+      sync(1, 0), sync(0, 1),
+    ] })
+    for (const replica of system.replicas) {
+      expect(global(replica.state, 'k', 'packets')).toBe(2)
+      expect(fieldLocal(replica.state, lookup(replica.state, 'k'), 0, field(replica.state, 'packets'))).toBe(2)
+    }
+  })
+
+  it('a delete also clears the decrements of the deleting origin', () => {
+    const system = runHistory(plainFlowTableAdapter, { ...two, steps: [
+      { kind: 'write', origin: 0, op: { kind: 'pn', key: 'k', column: 1, n: 3 } },
+      del(0, 'k'),
+      inc(0, 'k', 0),
+    ] })
+    expect(global(system.replicas[0]!.state, 'k', 'active')).toBe(0)
+  })
+
+  it('an entry idle for idleTimeoutMs disappears everywhere; a later write starts from zero', () => {
+    const system = runHistory(timedFlowTableAdapter, { ...two, steps: [inc(0, 'k', 5), sync(0, 1), wait(99)] })
+    for (const replica of system.replicas) expect(global(replica.state, 'k', 'packets')).toBe(5)
+    advance(system.world, 1)
+    for (const replica of system.replicas) expect(global(replica.state, 'k', 'packets')).toBe('absent')
+    const state = system.replicas[1]!.state
+    incrementField(state, entryFor(state, 'k'), 1, field(state, 'packets'), 1)
+    expect(global(state, 'k', 'packets')).toBe(1)
+  })
+
+  it('sweeping drops entries idle for idleTimeoutMs + gcGraceMs, but not one with an unstamped write', () => {
+    const world = createWorld(1)
+    const sink = recordingSink()
+    const state = createFlowTable(timedFlowConfig, createTestContext(world), 0, sink)
+    incrementField(state, entryFor(state, 'stamped'), 0, field(state, 'packets'), 1)
+    flowTableOps.stamp(state, sink.calls[0]![1], 1)
+    incrementField(state, entryFor(state, 'dirty'), 0, field(state, 'packets'), 1)
+    advance(world, 149)
+    expect(sweepExpired(state)).toBe(0)
+    advance(world, 1)
+    expect(sweepExpired(state)).toBe(1)
+    expect(state.keyIndex.has('stamped')).toBe(false)
+    expect(state.keyIndex.has('dirty')).toBe(true)
+    flowTableOps.stamp(state, sink.calls[1]![1], 2)
+    expect(sweepExpired(state)).toBe(1)
+    expect(state.keyIndex.size).toBe(0)
+  })
+
+  it('a cell re-created after a sweep never matches a deletion of the dropped one', () => {
+    const system = runHistory(timedFlowTableAdapter, { ...two, steps: [
+      inc(0, 'k', 5), sync(0, 1),
+      del(1, 'k'), { kind: 'stamp', origin: 1 },
+      wait(150), sweep(0),
+      inc(0, 'k', 1), // a new cell of origin 0 for 'k'
+      sync(0, 1), sync(1, 0),
+    ] })
+    for (const replica of system.replicas) expect(global(replica.state, 'k', 'packets')).toBe(1)
+  })
+
+  it('an own cell received back after a sweep is continued, not duplicated', () => {
+    const system = runHistory(timedFlowTableAdapter, { ids: ['a', 'b', 'c'], skewMs: [0, 0, 0], steps: [
+      inc(2, 2, 1), wait(150), sync(2, 0), sweep(2),
+      inc(0, 2, 1), sync(0, 2),
+      inc(2, 2, 1),
+    ] })
+    const state = system.replicas[2]!.state
+    const entry = lookup(state, 2)
+    let ownCells = 0
+    for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) if (state.cellOrigin[cell] === 2) ownCells++
+    expect(ownCells).toBe(1)
+  })
+
+  it('joining does not depend on the order of an entry\'s cells, old ones included', () => {
+    // 'k' at replica 0: a's cell (written 160 ms ago, older than idle + grace) and b's (20 ms ago).
+    const system = runHistory(timedFlowTableAdapter, { ...two, steps: [inc(0, 'k', 5), wait(140), inc(1, 'k', 1), sync(1, 0), wait(20)] })
+    const holder = system.replicas[0]!.state
+    const slots = [...flowTableOps.slots(holder)]
+    for (const order of [slots, [...slots].reverse()]) {
+      const copy = createFlowTable(timedFlowConfig, createTestContext(system.world))
+      for (const slot of order) {
+        const encoder = createEncoder()
+        flowTableOps.encodeSlot(encoder, holder, slot, identityOrigins)
+        const delta = flowTableOps.decodeSlot(new Reader(toBytes(encoder)), identityOrigins, copy)
+        flowTableOps.applySlot(copy, flowTableOps.owner(holder, slot), flowTableOps.version(holder, slot), delta, identityOrigins)
+      }
+      expect(global(copy, 'k', 'packets'), `slots in order ${order.join(',')}`).toBe(6)
+    }
+  })
+})
+
+decodeSuite(plainFlowTableAdapter)
+decodeSuite(timedFlowTableAdapter)
