@@ -9,7 +9,7 @@
 import { type Encoder, type Reader, writeVarUint } from './codec.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps } from './slot-type.js'
-import { assertCount } from './validate.js'
+import { assertCount, assertTotal } from './validate.js'
 
 export interface CounterState extends OriginSlots {
   readonly counts: number[]
@@ -28,11 +28,13 @@ function ensure(state: CounterState, origin: number): void {
 
 /**
  * Adds `n` to the own slot of `origin`.
- * @throws RangeError unless `n` is a non-negative safe integer (nothing changes then).
+ * @throws RangeError unless `n` is a non-negative safe integer and the own total stays one
+ * (nothing changes then).
  */
 export function increment(state: CounterState, origin: number, n = 1): void {
   assertCount(n, 'counter.increment')
   if (origin >= state.counts.length) ensure(state, origin)
+  assertTotal(state.counts[origin]!, n, 'counter.increment')
   state.counts[origin]! += n
   state.total += n
   markDirty(state, origin)

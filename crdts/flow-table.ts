@@ -23,7 +23,7 @@ import { type Encoder, type Reader, readKey, writeFloat64, writeKey, writeU8, wr
 import type { DirtySink, OriginCodec, SlotOps, TypeContext } from './slot-type.js'
 import { compareTimestamps } from './hlc.js'
 import { DecodeError } from '../src/errors.js'
-import { assertCount, assertFiniteNumber } from './validate.js'
+import { assertCount, assertFiniteNumber, assertTotal } from './validate.js'
 
 export type FlowKey = string | number
 export type FlowFieldKind = 'counter' | 'pnCounter' | 'maxRegister' | 'register'
@@ -413,9 +413,15 @@ export function directCell(state: FlowTableState, entry: number): number {
 
 /** Adds to a counter column of a directly writable own cell (see `directCell`). */
 export function incrementCell(state: FlowTableState, cell: number, field: FieldLayout, n: number, column: number): void {
-  assertCount(n, column === 0 ? 'counter.increment' : 'pnCounter.decrement')
-  state.numbers[cell * state.width + field.offset + column]! += n
+  const index = cell * state.width + field.offset + column
+  assertCount(n, incrementName(field, column))
+  assertTotal(state.numbers[index]!, n, incrementName(field, column))
+  state.numbers[index]! += n
   touched(state, cell)
+}
+
+function incrementName(field: FieldLayout, column: number): string {
+  return field.kind === 'pnCounter' ? (column === 0 ? 'pnCounter.increment' : 'pnCounter.decrement') : 'counter.increment'
 }
 
 /** Marks a field write on an own cell (after the caller changed the numbers). */
@@ -428,9 +434,11 @@ export function touched(state: FlowTableState, cell: number): void {
 // ---- field writes (validated before anything changes) ----
 
 export function incrementField(state: FlowTableState, entry: number, origin: number, field: FieldLayout, n: number, column = 0): void {
-  assertCount(n, field.kind === 'pnCounter' ? (column === 0 ? 'pnCounter.increment' : 'pnCounter.decrement') : 'counter.increment')
+  assertCount(n, incrementName(field, column))
   const cell = writableCell(state, entry, origin)
-  state.numbers[cell * state.width + field.offset + column]! += n
+  const index = cell * state.width + field.offset + column
+  assertTotal(state.numbers[index]!, n, incrementName(field, column))
+  state.numbers[index]! += n
   touched(state, cell)
 }
 

@@ -6,7 +6,7 @@
 import { type Encoder, type Reader, writeVarUint } from './codec.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps } from './slot-type.js'
-import { assertCount } from './validate.js'
+import { assertCount, assertTotal } from './validate.js'
 
 export interface PNCounterState extends OriginSlots {
   readonly increments: number[]
@@ -35,6 +35,7 @@ function ensure(state: PNCounterState, origin: number): void {
 export function increment(state: PNCounterState, origin: number, n = 1): void {
   assertCount(n, 'pnCounter.increment')
   if (origin >= state.increments.length) ensure(state, origin)
+  assertTotal(state.increments[origin]!, n, 'pnCounter.increment')
   state.increments[origin]! += n
   state.total += n
   markDirty(state, origin)
@@ -44,6 +45,7 @@ export function increment(state: PNCounterState, origin: number, n = 1): void {
 export function decrement(state: PNCounterState, origin: number, n = 1): void {
   assertCount(n, 'pnCounter.decrement')
   if (origin >= state.increments.length) ensure(state, origin)
+  assertTotal(state.decrements[origin]!, n, 'pnCounter.decrement')
   state.decrements[origin]! += n
   state.total -= n
   markDirty(state, origin)

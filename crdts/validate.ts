@@ -6,6 +6,13 @@ export function assertCount(n: number, what: string): void {
   }
 }
 
+/** A counter's own total stays a safe integer: beyond 2^53 - 1 increments would be lost to rounding. */
+export function assertTotal(current: number, n: number, what: string): void {
+  if (current + n > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`${what}(${n}) would take the total past Number.MAX_SAFE_INTEGER (${current} so far)`)
+  }
+}
+
 export function assertFiniteNumber(n: number, what: string): void {
   if (typeof n !== 'number' || !Number.isFinite(n)) {
     throw new RangeError(`${what} takes a finite number, got ${describe(n)}`)

@@ -29,3 +29,16 @@ test('numeric and string keys stay apart in snapshots; remote doc edits raise ch
   expect(b.snapshot().flows).toEqual({ '7 (number)': { packets: 1 }, '7': { packets: 2 } })
   expect(events.flat()).toContain('d')
 })
+
+test('an increment that would take a total past 2^53 - 1 is refused and changes nothing', () => {
+  const sim = createSimulation({ seed: 4 })
+  const a = sim.spawn(S, { id: 'a' })
+  a.state.packets.increment(Number.MAX_SAFE_INTEGER - 1)
+  expect(() => a.state.packets.increment(2)).toThrow(RangeError)
+  expect(a.state.packets.local).toBe(Number.MAX_SAFE_INTEGER - 1)
+  a.state.packets.increment(1)
+  expect(a.state.packets.global).toBe(Number.MAX_SAFE_INTEGER)
+  a.state.flows.entry('f').packets.increment(Number.MAX_SAFE_INTEGER)
+  expect(() => a.state.flows.entry('f').packets.increment(1)).toThrow(RangeError)
+  expect(a.state.flows.get('f')!.packets.global).toBe(Number.MAX_SAFE_INTEGER)
+})
