@@ -36,8 +36,13 @@ export interface DocMessage {
   payload: Uint8Array
 }
 
-export function createDocState(onChange: (local: boolean) => void): DocState {
+/**
+ * `clientId` is the document's Yjs client id: it must be unique among replicas, and the
+ * simulator derives it from its seed so that runs with docs replay exactly.
+ */
+export function createDocState(onChange: (local: boolean) => void, clientId?: number): DocState {
   const doc = new Y.Doc()
+  if (clientId !== undefined) doc.clientID = clientId
   const state: DocState = { doc, pending: [], digestCache: null }
   doc.on('update', (update: Uint8Array, origin: unknown) => {
     state.digestCache = null
@@ -63,6 +68,16 @@ export function digest(state: DocState): DocDigest {
  */
 export function peerMayLack(state: DocState, peer: DocDigest): boolean {
   return digest(state).deleteSetHash !== peer.deleteSetHash
+}
+
+/** Whether a peer's digest shows everything `own` shows: equal, or a state vector covering ours. */
+export function covers(peer: DocDigest, own: DocDigest): boolean {
+  if (peer.deleteSetHash === own.deleteSetHash) return true
+  const peerVector = Y.decodeStateVector(peer.stateVector)
+  for (const [client, clock] of Y.decodeStateVector(own.stateVector)) {
+    if ((peerVector.get(client) ?? 0) < clock) return false
+  }
+  return true
 }
 
 /** Sync step 2 for a peer's state vector: what it lacks, plus our delete set. */
@@ -131,7 +146,7 @@ export function docView(state: DocState): Record<string, unknown> {
   const doc = state.doc
   const view: Record<string, unknown> = {}
   for (const name of [...doc.share.keys()].sort()) {
-    const json = specialize(doc, name).toJSON()
+    const json = rootJson(doc.share.get(name) as unknown as GenericType)
     // An empty root type is left out: a replica that merely opened a type (which sends nothing)
     // or holds only deleted items must show the same view as one that never heard of it.
     if (!isEmptyJson(json)) view[name] = json
@@ -139,33 +154,53 @@ export function docView(state: DocState): Record<string, unknown> {
   return view
 }
 
-/** Yjs' internals used here: a root type's map entries and its list of items. */
+/** Yjs' internals read here: a root type's map entries and its list of items. */
 interface GenericItem {
-  content: unknown
+  content: { getContent(): unknown[] }
+  deleted: boolean
   right: GenericItem | null
 }
 
 interface GenericType {
   constructor: unknown
-  _map: Map<string, unknown>
+  _map: Map<string, GenericItem>
   _start: GenericItem | null
   toJSON(): unknown
 }
 
-function specialize(doc: Y.Doc, name: string): { toJSON(): unknown } {
-  const type = doc.share.get(name) as unknown as GenericType
+/**
+ * JSON of a root type. A root that arrived by sync but was never opened locally is still a
+ * generic placeholder; it is read here without being specialized (specializing it as the wrong
+ * kind, before the content that tells its kind has arrived, would hide that content for good):
+ * map entries read as an object, string content as text, other items as an array.
+ */
+function rootJson(type: GenericType): unknown {
   const generic = (type.constructor as unknown) === (Y.AbstractType as unknown)
-  if (!generic) return type
-  if (type._map.size > 0) return doc.getMap(name)
-  // Items whose content was garbage-collected (a deleted prefix) say nothing about the kind:
-  // judge by the first item that still has content, or a text would show as an array of characters.
-  for (let item = type._start; item !== null; item = item.right) {
-    const content = item.content
-    if (content instanceof Y.ContentDeleted) continue
-    const isText = content instanceof Y.ContentString || content instanceof Y.ContentFormat || content instanceof Y.ContentEmbed
-    return isText ? doc.getText(name) : doc.getArray(name)
+  if (!generic) return type.toJSON()
+  const entries: Record<string, unknown> = {}
+  for (const [key, item] of type._map) {
+    if (item.deleted) continue
+    const values = item.content.getContent()
+    entries[key] = valueJson(values[values.length - 1])
   }
-  return doc.getArray(name)
+  if (Object.keys(entries).length > 0) return entries
+  let text: string | null = null
+  const array: unknown[] = []
+  for (let item = type._start; item !== null; item = item.right) {
+    if (item.deleted) continue
+    const content = item.content
+    if (content instanceof Y.ContentFormat) continue
+    if (content instanceof Y.ContentString || content instanceof Y.ContentEmbed) {
+      if (content instanceof Y.ContentString) text = (text ?? '') + content.str
+      continue
+    }
+    for (const value of content.getContent()) array.push(valueJson(value))
+  }
+  return text !== null && array.length === 0 ? text : array
+}
+
+function valueJson(value: unknown): unknown {
+  return value instanceof Y.AbstractType ? value.toJSON() : value
 }
 
 function isEmptyJson(json: unknown): boolean {

@@ -42,6 +42,8 @@ export function buildFields(
   sink: DirtySink,
   own: handles.OwnOrigin,
   onDocChange: (field: number, local: boolean) => void,
+  /** The Yjs client id of a doc field: unique per replica, and reproducible in simulations. */
+  docClientId: (field: number) => number,
 ): FieldRuntime[] {
   return schema.names.map((name, index): FieldRuntime => {
     const spec = schema.fields[name]!
@@ -90,7 +92,7 @@ export function buildFields(
         }
       }
       case 'doc': {
-        const state = docType.createDocState((local) => onDocChange(index, local))
+        const state = docType.createDocState((local) => onDocChange(index, local), docClientId(index))
         return { ...base, state, ops: null, doc: state, handle: handles.docHandle(state), view: () => docType.docView(state) }
       }
     }

@@ -9,11 +9,13 @@ import { parseMessage } from '../crdts/doc.js'
 import type { OriginCodec } from '../crdts/slot-type.js'
 import { AuthError, DecodeError, ProtocolVersionError, SchemaMismatchError } from './errors.js'
 import { type FrameKey, TAG_BYTES, tag, verify } from './auth.js'
+import { CHECKSUM_BYTES, checksumMatches, withChecksum } from './checksum.js'
 import type { MemberRecord } from './membership.js'
 
 export const MAGIC = 0xe5
 export const PROTOCOL_VERSION = 1
 const FLAG_AUTHENTICATED = 1
+const FLAG_CHECKSUM = 2
 export const HEADER_BYTES = 7
 
 /**
@@ -80,14 +82,15 @@ export function beginFrame(fingerprint: number, key: FrameKey | null): Encoder {
   const encoder = createEncoder()
   writeU8(encoder, MAGIC)
   writeU8(encoder, PROTOCOL_VERSION)
-  writeU8(encoder, key ? FLAG_AUTHENTICATED : 0)
+  writeU8(encoder, key ? FLAG_AUTHENTICATED : FLAG_CHECKSUM)
   writeU32(encoder, fingerprint)
   return encoder
 }
 
+/** Appends the authentication tag (with a secret) or a CRC-32 checksum (without one). */
 export function sealFrame(encoder: Encoder, key: FrameKey | null): Uint8Array {
   const body = toBytes(encoder)
-  if (!key) return body
+  if (!key) return withChecksum(body)
   const sealed = new Uint8Array(body.length + TAG_BYTES)
   sealed.set(body)
   sealed.set(tag(key, body), body.length)
@@ -127,7 +130,9 @@ export function parseFrame(bytes: Uint8Array, fingerprint: number, key: FrameKey
   if (bytes[0] !== MAGIC) throw new DecodeError(`bad magic byte 0x${bytes[0]!.toString(16)}`)
   if (bytes[1] !== PROTOCOL_VERSION) throw new ProtocolVersionError(`frame has protocol version ${bytes[1]}, this replica speaks ${PROTOCOL_VERSION}`)
   const flags = bytes[2]!
-  if ((flags & ~FLAG_AUTHENTICATED) !== 0) throw new DecodeError(`unknown frame flags 0x${flags.toString(16)}`)
+  if ((flags & ~(FLAG_AUTHENTICATED | FLAG_CHECKSUM)) !== 0 || flags === (FLAG_AUTHENTICATED | FLAG_CHECKSUM)) {
+    throw new DecodeError(`unknown frame flags 0x${flags.toString(16)}`)
+  }
   let body = bytes
   if (key) {
     if ((flags & FLAG_AUTHENTICATED) === 0) throw new AuthError('frame is not authenticated and this replica requires a secret')
@@ -136,6 +141,10 @@ export function parseFrame(bytes: Uint8Array, fingerprint: number, key: FrameKey
     if (!verify(key, body, bytes.subarray(bytes.length - TAG_BYTES))) throw new AuthError('frame authentication failed (wrong secret or tampered frame)')
   } else if ((flags & FLAG_AUTHENTICATED) !== 0) {
     throw new AuthError('frame is authenticated but this replica has no secret configured')
+  } else {
+    if ((flags & FLAG_CHECKSUM) === 0) throw new DecodeError('frame carries no checksum')
+    if (bytes.length < HEADER_BYTES + CHECKSUM_BYTES || !checksumMatches(bytes)) throw new DecodeError('frame checksum mismatch (corrupted frame)')
+    body = bytes.subarray(0, bytes.length - CHECKSUM_BYTES)
   }
   const reader = new Reader(body)
   reader.bytesOf(3, 'header')

@@ -72,6 +72,8 @@ export class GossipEngine implements SlotDecoder {
    * restarted peer has lost its memory and must not be taken for its former self.
    */
   private readonly beliefs = new Map<string, number[]>()
+  /** The doc digests each peer last reported, by peer key and field. */
+  private readonly peerDocDigests = new Map<string, Map<number, docType.DocDigest>>()
   /** Log length at which an origin's log is next compacted. */
   private readonly compactAt: number[] = []
   /** Local doc edits of this round, pushed with every push of the round. */
@@ -100,6 +102,20 @@ export class GossipEngine implements SlotDecoder {
   /** What a peer last told us it holds of `origin` (0 when unknown). */
   believedKnown(peer: PeerRef, origin: number): number {
     return this.beliefs.get(peerKey(peer.id, peer.incarnation))?.[origin] ?? 0
+  }
+
+  /**
+   * Whether a peer reported holding every doc edit we hold: the same digest, or a state vector
+   * covering ours. Trivially true for a schema without docs.
+   */
+  docsConfirmedBy(peer: PeerRef): boolean {
+    const digests = this.peerDocDigests.get(peerKey(peer.id, peer.incarnation))
+    for (const field of this.host.fields) {
+      if (!field.doc) continue
+      const reported = digests?.get(field.index)
+      if (!reported || !docType.covers(reported, docType.digest(field.doc))) return false
+    }
+    return true
   }
 
   /** Takes this round's local doc edits (pushed to every target of the round). */
@@ -131,6 +147,8 @@ export class GossipEngine implements SlotDecoder {
       const origin = local[group.originRef]!
       if (origin === host.ownOrigin || group.from > host.origins.known[origin]!) continue
       for (const slot of group.slots) {
+        // At or below our vector entry we already hold this change or a newer one.
+        if (slot.version <= host.origins.known[origin]!) continue
         const field = host.fields[slot.field]!
         const ref = field.ops!.applySlot(field.state, origin, slot.version, slot.delta, codec)
         if (ref < 0) continue
@@ -158,11 +176,15 @@ export class GossipEngine implements SlotDecoder {
       if ((belief[origin] ?? 0) < frame.origins[ref]!.known) belief[origin] = frame.origins[ref]!.known
     }
     this.beliefs.set(senderKey, belief)
+    if (peerDocs.size > 0) this.peerDocDigests.set(senderKey, peerDocs)
     if (changed.size > 0) host.remoteChange(changed)
 
     if (frame.kind === FrameKind.Push) {
-      const peerLacks = this.peerLacks(belief) || this.docsDiffer(peerDocs)
-      const weLack = this.weLack(frame, local)
+      const docsDiffer = this.docsDiffer(peerDocs)
+      const peerLacks = this.peerLacks(belief) || docsDiffer
+      // Differing docs also ask for more: the pusher's answer then carries its step 2, so a
+      // doc edit whose push was lost still reaches us within this exchange.
+      const weLack = this.weLack(frame, local) || docsDiffer
       if (peerLacks || weLack) {
         host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, belief, peerDocs, true))
       }
@@ -295,13 +317,22 @@ export class GossipEngine implements SlotDecoder {
       }
       const peer = peerDocs?.get(field.index)
       if (peer && docType.peerMayLack(field.doc, peer)) messages.push(docType.step2For(field.doc, peer.stateVector))
-      // A Yjs update cannot be cut in pieces: one that cannot fit in a frame is reported, not sent.
-      const limit = this.host.config.maxFrameBytes - 4096
-      const fitting = messages.filter((message) => message.length <= limit)
-      if (fitting.length < messages.length) {
-        this.host.reportError(new ElasticStateError(`doc field ${field.name}: a sync message exceeds the frame limit of ${this.host.config.maxFrameBytes} bytes and cannot replicate; raise gossip.maxFrameBytes`))
-      }
-      sections.push({ field: field.index, doc: field.doc, messages: fitting })
+      sections.push({ field: field.index, doc: field.doc, messages })
+    }
+    // A Yjs update cannot be cut in pieces: messages that do not fit what is left of the frame
+    // wait for a later frame (digests bring them back); one too big for any frame is reported.
+    let room = this.host.config.maxFrameBytes - encoding.length(encoder) - 64 - sections.length * 48
+    for (const section of sections) {
+      section.messages = section.messages.filter((message) => {
+        if (message.length + 8 > room) {
+          if (message.length > this.host.config.maxFrameBytes - 1024) {
+            this.host.reportError(new ElasticStateError(`doc field ${this.host.fields[section.field]!.name}: a sync message of ${message.length} bytes cannot fit in a frame (gossip.maxFrameBytes ${this.host.config.maxFrameBytes}) and cannot replicate; raise the limit`))
+          }
+          return false
+        }
+        room -= message.length + 8
+        return true
+      })
     }
     writeVarUint(encoder, sections.length)
     for (const section of sections) {

@@ -3,6 +3,7 @@
  * waiting for anyone, and a gossip engine that exchanges deltas with peers in the background.
  */
 import { createHybridClock, observe, tick } from '../crdts/hlc.js'
+import { fnv1a32String } from '../crdts/hash.js'
 import type { TypeContext } from '../crdts/slot-type.js'
 import { type FrameKey, createFrameKey } from './auth.js'
 import { ElasticStateError, AuthError, DecodeError, LifecycleError, ProtocolVersionError, SchemaMismatchError } from './errors.js'
@@ -144,9 +145,11 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       observeTimestamp: (wallMs, logical) => observe(this.clock, wallMs, logical),
       nextTimestamp: () => tick(this.clock, Math.floor(this.scheduler.now())),
     }
+    // Yjs client ids mix in the instance id and incarnation: two replicas given the same random
+    // source (a test's fixed seed) must still never share one, or their doc edits would clash.
     this.fields = buildFields(schema, context, this.dirty, { origin: this.ownOrigin }, (field, local) => {
       if (local) this.docChanges.add(field)
-    })
+    }, (field) => fnv1a32String(`${id}\u0000${incarnation}\u0000${field}\u0000${this.randomSource()}`))
     const handles: Record<string, unknown> = {}
     for (const field of this.fields) handles[field.name] = field.handle
     this.state = Object.freeze(handles) as StateHandles<F>
@@ -372,8 +375,8 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     const peers = this.membership.livePeers()
     // Alone means no live peer and no seed to reach: then there is nobody to hand over to.
     const alone = peers.length === 0 && !(this.transport?.seeds().some((address) => address !== this.address) ?? false)
-    const confirmed = alone || this.leaveTarget === 0
-      || peers.some((peer) => this.gossip.believedKnown(peer, this.ownOrigin) >= this.leaveTarget)
+    const confirmed = alone || (this.leaveTarget === 0 && !this.fields.some((field) => field.doc))
+      || peers.some((peer) => this.gossip.believedKnown(peer, this.ownOrigin) >= this.leaveTarget && this.gossip.docsConfirmedBy(peer))
     const timedOut = this.scheduler.now() - this.leaveStartedAt >= this.config.leaveTimeoutMs
     if (!confirmed && !timedOut) return
     if (!confirmed) {

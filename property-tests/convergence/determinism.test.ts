@@ -75,7 +75,7 @@ describe('determinism of simulations', () => {
   // Library bug: a doc()'s Y.Doc takes its client id from unseeded randomness, so the same seed
   // gives different frames (the client id is in every doc update) and, for concurrent inserts
   // (ordered by client id), different documents. Expected to pass once client ids are seeded.
-  it.fails('a doc() field is deterministic too (BUG: Yjs client ids are not derived from the seed)', () => {
+  it('a doc() field is deterministic too (Yjs client ids come from the seeded randomness)', () => {
     const Rules = defineState({ rules: doc() })
     const run = () => {
       const sim = createSimulation({ seed: 7, latencyMs: [1, 20] })

@@ -73,14 +73,8 @@ const commonWrites: fc.Arbitrary<WriteOp>[] = [
   fc.record({ type: fc.constant('flowDelete' as const), key: flowKey }),
 ]
 
-/**
- * Whether random schedules also write a `Y.Map` root of the doc. Off while a library bug stands:
- * `snapshot()` turns a root type it only knows as a placeholder (a remote update whose
- * dependencies have not arrived yet) into a `Y.Array`, after which that map's entries stay
- * invisible on that replica forever (test/replica/doc-view.test.ts pins it). With array writes
- * only, the guess is always right.
- */
-export const DOC_MAP_WRITES = false
+/** Random schedules also write a Y.Map in the doc field (a map read before its content arrived used to be shown as an array). */
+export const DOC_MAP_WRITES = true
 
 const docWrites: fc.Arbitrary<WriteOp>[] = [
   fc.record({ type: fc.constant('docInsert' as const), index: fc.nat(20), value: fc.integer({ min: 0, max: 999 }) }),

@@ -73,7 +73,7 @@ describe('gossip.maxFrameBytes', () => {
   // writeDocs), so with any allowed limit up to 4096 (the minimum is 1024) no doc message is ever
   // sent, not even a one-element edit: the doc never replicates and every round reports that "a
   // sync message exceeds the frame limit". Frames with a small doc edit are far below the limit.
-  it.fails.each([1024, 4096])('with a limit of %i bytes a small doc() edit replicates (BUG: fixed 4 KiB reserve)', (maxFrameBytes) => {
+  it.each([1024, 4096])('with a limit of %i bytes a small doc() edit replicates', (maxFrameBytes) => {
     const Rules = defineState({ rules: doc() })
     const sim = createSimulation({ seed: 7 })
     const a = sim.spawn(Rules, { id: 'a', gossip: { ...gossip, maxFrameBytes } })
