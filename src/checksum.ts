@@ -21,11 +21,11 @@ export function crc32(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0
 }
 
-/** Appends the checksum of `body` (big-endian). */
+/** Appends the checksum of `body` (little-endian, like the other u32 fields). */
 export function withChecksum(body: Uint8Array): Uint8Array {
   const sealed = new Uint8Array(body.length + CHECKSUM_BYTES)
   sealed.set(body)
-  new DataView(sealed.buffer).setUint32(body.length, crc32(body))
+  new DataView(sealed.buffer).setUint32(body.length, crc32(body), true)
   return sealed
 }
 
@@ -33,6 +33,6 @@ export function withChecksum(body: Uint8Array): Uint8Array {
 export function checksumMatches(frame: Uint8Array): boolean {
   if (frame.length < CHECKSUM_BYTES) return false
   const body = frame.subarray(0, frame.length - CHECKSUM_BYTES)
-  const stored = new DataView(frame.buffer, frame.byteOffset + body.length, CHECKSUM_BYTES).getUint32(0)
+  const stored = new DataView(frame.buffer, frame.byteOffset + body.length, CHECKSUM_BYTES).getUint32(0, true)
   return stored === crc32(body)
 }
