@@ -85,18 +85,6 @@ export class Reader {
     const length = this.varUint(`${what} length`)
     if (length > maxBytes) throw new DecodeError(`${what} of ${length} bytes exceeds the limit ${maxBytes}`)
     this.need(length, what)
-    const start = this.decoder.pos
-    if (length <= 128) {
-      // Short ASCII strings (flow keys, ids) are built directly: TextDecoder's per-call cost
-      // dominates at these lengths.
-      const bytes = this.bytes
-      let ascii = true
-      for (let i = start; i < start + length; i++) if (bytes[i]! >= 0x80) { ascii = false; break }
-      if (ascii) {
-        this.decoder.pos += length
-        return String.fromCharCode.apply(null, bytes.subarray(start, start + length) as unknown as number[])
-      }
-    }
     try {
       return utf8.decode(decoding.readUint8Array(this.decoder, length))
     } catch (cause) {
