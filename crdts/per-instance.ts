@@ -5,7 +5,8 @@
  * `min`, `max`, or a function given the values ordered by instance id. Departed and failed
  * instances drop out of the reduction (their slots stay, so a returning id is not confused).
  */
-import { type Encoder, type Reader, writeValue, writeVarUint } from './codec.js'
+import type { Encoder, Reader } from './codec.js'
+import { decodeTimestampedValue, encodeTimestampedValue, type TimestampedValue } from './timestamped-value.js'
 import { compareTimestamps } from './hlc.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
@@ -22,11 +23,8 @@ export interface PerInstanceState<T> extends OriginSlots {
   readonly logical: number[]
 }
 
-export interface PerInstanceDelta {
-  value: unknown
-  wallMs: number
-  logical: number
-}
+/** One slot on the wire: the value and its write's timestamp. */
+export type PerInstanceDelta = TimestampedValue
 
 export function createPerInstance<T>(reduce: Reduce<T>, context: TypeContext, fieldIndex = 0, sink: DirtySink | null = null): PerInstanceState<T> {
   return { ...createOriginSlots(fieldIndex, sink), reduce, context, values: [], wallMs: [], logical: [] }
@@ -103,19 +101,15 @@ export const perInstanceOps: SlotOps<PerInstanceState<unknown>, PerInstanceDelta
   owner: (_state, slot) => slot,
   stamp: stampOrigin,
   encodeSlot(encoder: Encoder, state, slot) {
-    writeVarUint(encoder, state.wallMs[slot]!)
-    writeVarUint(encoder, state.logical[slot]!)
-    writeValue(encoder, state.values[slot])
+    encodeTimestampedValue(encoder, state.wallMs[slot]!, state.logical[slot]!, state.values[slot])
   },
   decodeSlot(reader: Reader, _origins, state) {
-    const wallMs = reader.varUint('perInstance timestamp')
-    const logical = reader.varUint('perInstance logical clock')
-    const value = reader.value('perInstance value')
+    const delta = decodeTimestampedValue(reader, 'perInstance')
     // `set` only lets finite numbers into a numeric reduce; a value from the wire is held to the same rule.
-    if (isNumericReduce(state.reduce) && (typeof value !== 'number' || !Number.isFinite(value))) {
+    if (isNumericReduce(state.reduce) && (typeof delta.value !== 'number' || !Number.isFinite(delta.value))) {
       throw new DecodeError(`perInstance with reduce '${String(state.reduce)}' got a non-number value`)
     }
-    return { wallMs, logical, value }
+    return delta
   },
   applySlot(state, origin, version, delta) {
     if (!isNewer(state, origin, version)) return -1

@@ -6,7 +6,8 @@
  * picks the same winner. The local view is the own last write. Before any write both views are
  * the declared initial value.
  */
-import { type Encoder, type Reader, writeValue, writeVarUint } from './codec.js'
+import type { Encoder, Reader } from './codec.js'
+import { decodeTimestampedValue, encodeTimestampedValue, type TimestampedValue } from './timestamped-value.js'
 import { compareTimestamps } from './hlc.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
@@ -21,11 +22,8 @@ export interface RegisterState<T> extends OriginSlots {
   winner: number
 }
 
-export interface RegisterDelta {
-  value: unknown
-  wallMs: number
-  logical: number
-}
+/** One slot on the wire: the value and its write's timestamp. */
+export type RegisterDelta = TimestampedValue
 
 export function createRegister<T>(initial: T, context: TypeContext, fieldIndex = 0, sink: DirtySink | null = null): RegisterState<T> {
   return { ...createOriginSlots(fieldIndex, sink), initial, context, values: [], wallMs: [], logical: [], winner: -1 }
@@ -78,15 +76,9 @@ export const registerOps: SlotOps<RegisterState<unknown>, RegisterDelta> = {
   owner: (_state, slot) => slot,
   stamp: stampOrigin,
   encodeSlot(encoder: Encoder, state, slot) {
-    writeVarUint(encoder, state.wallMs[slot]!)
-    writeVarUint(encoder, state.logical[slot]!)
-    writeValue(encoder, state.values[slot])
+    encodeTimestampedValue(encoder, state.wallMs[slot]!, state.logical[slot]!, state.values[slot])
   },
-  decodeSlot(reader: Reader) {
-    const wallMs = reader.varUint('register timestamp')
-    const logical = reader.varUint('register logical clock')
-    return { wallMs, logical, value: reader.value('register value') }
-  },
+  decodeSlot: (reader: Reader) => decodeTimestampedValue(reader, 'register'),
   applySlot(state, origin, version, delta) {
     if (!isNewer(state, origin, version)) return -1
     ensure(state, origin)

@@ -6,17 +6,7 @@
  * line that replays exactly that case.
  */
 import fc from 'fast-check'
-import { expect } from 'vitest'
-import { propertyRuns } from '../harness/runs.js'
-
-function replayParameters(): { seed?: number; path?: string } {
-  const seedText = process.env['PROPERTY_SEED']
-  if (seedText === undefined || seedText === '') return {}
-  const seed = Number(seedText)
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`PROPERTY_SEED must be an integer, got ${JSON.stringify(seedText)}`)
-  const path = process.env['PROPERTY_PATH']
-  return path ? { seed, path } : { seed }
-}
+import { failureReport, propertyRuns, replayParameters } from '../harness/runs.js'
 
 /**
  * Runs per property of this folder: `PROPERTY_RUNS` divided by `divisor` (rounded up). The
@@ -34,18 +24,5 @@ export async function checkAsyncProperty<Ts>(property: fc.IAsyncProperty<Ts>, pa
     ...replayParameters(),
     ...parameters,
   })
-  if (!details.failed) return
-  const report = fc.defaultReportMessage(details) ?? 'property failed'
-  const testPath = expect.getState().testPath ?? '<test file>'
-  const testName = expect.getState().currentTestName ?? ''
-  const replay = `PROPERTY_SEED=${details.seed} PROPERTY_PATH=${JSON.stringify(details.counterexamplePath ?? '')} `
-    + `npx vitest run ${testPath} -t ${JSON.stringify(fullNamePattern(testName))}`
-  const failure = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)
-  throw new Error(`${report}\n\nFailure: ${failure}\n\nReplay with:\n  ${replay}`, { cause: details.errorInstance })
-}
-
-/** A `vitest -t` pattern matching exactly this test: its full name (describe blocks and title), regex-escaped. */
-function fullNamePattern(currentTestName: string): string {
-  const fullName = currentTestName.split(' > ').join(' ')
-  return `^${fullName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`
+  if (details.failed) throw failureReport(details)
 }

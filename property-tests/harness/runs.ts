@@ -20,7 +20,8 @@ export function propertyRuns(): number {
 }
 
 /** Seed and path to replay, from `PROPERTY_SEED` / `PROPERTY_PATH`, when set. */
-function replayParameters(): { seed?: number; path?: string } {
+/** `PROPERTY_SEED` and `PROPERTY_PATH`, when set: replay one recorded case. */
+export function replayParameters(): { seed?: number; path?: string } {
   const seedText = process.env['PROPERTY_SEED']
   if (seedText === undefined || seedText === '') return {}
   const seed = Number(seedText)
@@ -41,14 +42,18 @@ export function checkProperty<Ts>(property: fc.IProperty<Ts>, parameters: fc.Par
     ...replayParameters(),
     ...parameters,
   })
-  if (!details.failed) return
+  if (details.failed) throw failureReport(details)
+}
+
+/** The error thrown for a failed property: fast-check's report, the failure, and the replay command. */
+export function failureReport<Ts>(details: fc.RunDetails<Ts>): Error {
   const report = fc.defaultReportMessage(details) ?? 'property failed'
   const testPath = expect.getState().testPath ?? '<test file>'
   const testName = expect.getState().currentTestName ?? ''
   const replay = `PROPERTY_SEED=${details.seed} PROPERTY_PATH=${JSON.stringify(details.counterexamplePath ?? '')} `
     + `npx vitest run ${testPath} -t ${JSON.stringify(fullNamePattern(testName))}`
   const failure = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)
-  throw new Error(`${report}\n\nFailure: ${failure}\n\nReplay with:\n  ${replay}`, { cause: details.errorInstance })
+  return new Error(`${report}\n\nFailure: ${failure}\n\nReplay with:\n  ${replay}`, { cause: details.errorInstance })
 }
 
 /** A `vitest -t` pattern matching exactly this test: its full name (describe blocks and title), regex-escaped. */
