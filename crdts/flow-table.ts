@@ -411,11 +411,13 @@ export function directCell(state: FlowTableState, entry: number): number {
   return !state.tracksTime && state.entryRemovals[entry] === 0 ? state.entryOwn[entry]! : -1
 }
 
-/** Adds to a counter column of a directly writable own cell (see `directCell`). */
-export function incrementCell(state: FlowTableState, cell: number, field: FieldLayout, n: number, column: number): void {
+/** Adds to a counter column (`column` 1: a pnCounter's decrements) of a directly writable own cell (see `directCell`). */
+export function incrementAt(state: FlowTableState, cell: number, n: number, field: FieldLayout, column: number): void {
   const index = cell * state.width + field.offset + column
-  assertCount(n, incrementName(field, column))
-  assertTotal(state.numbers[index]!, n, incrementName(field, column))
+  if (!Number.isSafeInteger(n) || n < 0 || state.numbers[index]! + n > Number.MAX_SAFE_INTEGER) {
+    assertCount(n, incrementName(field, column))
+    assertTotal(state.numbers[index]!, n, incrementName(field, column))
+  }
   state.numbers[index]! += n
   touched(state, cell)
 }

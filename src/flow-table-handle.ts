@@ -14,23 +14,7 @@ import type { FlowFieldSpec } from './schema.js'
  * entry was dropped (idle expiry) and its index reused, the next write re-creates it by key.
  */
 class EntryState {
-  /** Own cell for direct counter writes, valid while `epoch` equals the table's. */
-  cell = -1
-  epoch = -1
   constructor(readonly table: FlowTableState, readonly origin: number, public entry: number, readonly key: FlowKey) {}
-
-  /** Counter write: straight to the cached own cell when valid, else the full path (then cache). */
-  increment(field: FieldLayout, n: number, column: number): void {
-    const table = this.table
-    if (this.epoch === table.epoch && this.cell >= 0) {
-      flowTableType.incrementCell(table, this.cell, field, n, column)
-      return
-    }
-    const entry = this.writable()
-    flowTableType.incrementField(table, entry, this.origin, field, n, column)
-    this.cell = flowTableType.directCell(table, entry)
-    this.epoch = table.epoch
-  }
 
   /** Entry index for a write. */
   writable(): number {
@@ -60,18 +44,41 @@ function readLocal(state: EntryState, field: FieldLayout): unknown {
 
 // One class per field kind with methods on the prototype: every handle of a kind shares one
 // hidden class, which keeps the per-packet call sites monomorphic.
+/**
+ * A counter column of one entry. Its own cell is cached per column under the table's epoch, so
+ * a write usually touches this object, the table and the cell's row, nothing else.
+ */
 class FlowCounterHandle {
-  constructor(readonly entry: EntryState, readonly field: FieldLayout) {}
+  /** Own cell for direct writes; valid while `epoch` is the table's. */
+  private cell = -1
+  private epoch = -1
+  constructor(readonly entry: EntryState, readonly field: FieldLayout, readonly table: FlowTableState) {}
+
   increment(n = 1): void {
-    this.entry.increment(this.field, n, 0)
+    this.add(n, 0)
   }
+
+  protected add(n: number, column: number): void {
+    const table = this.table
+    if (this.epoch === table.epoch) {
+      flowTableType.incrementAt(table, this.cell, n, this.field, column)
+      return
+    }
+    const state = this.entry
+    const entry = state.writable()
+    flowTableType.incrementField(table, entry, state.origin, this.field, n, column)
+    const cell = flowTableType.directCell(table, entry)
+    this.cell = cell
+    this.epoch = cell < 0 ? -1 : table.epoch
+  }
+
   get local(): number { return readLocal(this.entry, this.field) as number }
   get global(): number { return readGlobal(this.entry, this.field) as number }
 }
 
 class FlowPNCounterHandle extends FlowCounterHandle {
   decrement(n = 1): void {
-    this.entry.increment(this.field, n, 1)
+    this.add(n, 1)
   }
 }
 
@@ -98,8 +105,8 @@ class FlowRegisterHandle {
 
 function fieldHandle(state: EntryState, field: FieldLayout): object {
   switch (field.kind) {
-    case 'counter': return new FlowCounterHandle(state, field)
-    case 'pnCounter': return new FlowPNCounterHandle(state, field)
+    case 'counter': return new FlowCounterHandle(state, field, state.table)
+    case 'pnCounter': return new FlowPNCounterHandle(state, field, state.table)
     case 'maxRegister': return new FlowMaxRegisterHandle(state, field)
     case 'register': return new FlowRegisterHandle(state, field)
   }
