@@ -98,8 +98,13 @@ export interface FlowTableState {
   cellWriteVersion: Float64Array
   cellLife: Float64Array
   cellLast: Float64Array
-  cellFlags: Uint8Array
+  /**
+   * Cell rows of `stride` numbers: the field columns (`width` of them) then the cell's flags, so
+   * a counter write and its dirty mark touch one row.
+   */
   numbers: Float64Array
+  /** Numbers per cell row: `width` field columns plus the flags. */
+  readonly stride: number
   objects: unknown[]
   removals: (Map<number, Base> | undefined)[]
   cellCount: number
@@ -161,7 +166,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
   return {
     fieldIndex, sink, context, fields: layouts,
     fieldByName: new Map(layouts.map((layout) => [layout.name, layout])),
-    width, objectWidth, idleTimeoutMs,
+    width, stride: width + 1, objectWidth, idleTimeoutMs,
     gcGraceMs: config.gcGraceMs ?? idleTimeoutMs,
     tracksTime: idleTimeoutMs > 0 || layouts.some((layout) => layout.isLastSeen),
     keyIndex: new Map(), entryKey: [],
@@ -170,10 +175,19 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     entryCount: 0, freeEntries: [],
     cellEntry: new Int32Array(cellCapacity), cellOrigin: new Int32Array(cellCapacity), cellNext: new Int32Array(cellCapacity),
     cellVersion: new Float64Array(cellCapacity), cellWriteVersion: new Float64Array(cellCapacity),
-    cellLife: new Float64Array(cellCapacity), cellLast: new Float64Array(cellCapacity), cellFlags: new Uint8Array(cellCapacity),
-    numbers: new Float64Array(cellCapacity * Math.max(width, 1)), objects: [], removals: [],
+    cellLife: new Float64Array(cellCapacity), cellLast: new Float64Array(cellCapacity),
+    numbers: new Float64Array(cellCapacity * (width + 1)), objects: [], removals: [],
     cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
   }
+}
+
+/** A cell's flags (DIRTY, WRITTEN, HAS_WRITES, IN_USE): the last number of its row. */
+function flagsOf(state: FlowTableState, cell: number): number {
+  return state.numbers[cell * state.stride + state.width]!
+}
+
+function setFlags(state: FlowTableState, cell: number, flags: number): void {
+  state.numbers[cell * state.stride + state.width] = flags
 }
 
 function grownInt32(array: Int32Array, capacity: number, fill: number): Int32Array {
@@ -222,10 +236,7 @@ function allocateCell(state: FlowTableState, entry: number, origin: number): num
       state.cellWriteVersion = grownFloat64(state.cellWriteVersion, capacity)
       state.cellLife = grownFloat64(state.cellLife, capacity)
       state.cellLast = grownFloat64(state.cellLast, capacity)
-      const flags = new Uint8Array(capacity)
-      flags.set(state.cellFlags)
-      state.cellFlags = flags
-      state.numbers = grownFloat64(state.numbers, capacity * Math.max(state.width, 1))
+      state.numbers = grownFloat64(state.numbers, capacity * state.stride)
     }
   }
   state.cellEntry[cell] = entry
@@ -233,7 +244,7 @@ function allocateCell(state: FlowTableState, entry: number, origin: number): num
   state.cellNext[cell] = state.entryHead[entry]!
   state.entryHead[entry] = cell
   state.cellVersion[cell] = 0
-  state.cellFlags[cell] = IN_USE
+  setFlags(state, cell, IN_USE)
   clearValues(state, cell)
   state.cellLife[cell] = 0
   state.removals[cell] = undefined
@@ -251,7 +262,7 @@ function allocateOwnCell(state: FlowTableState, entry: number, origin: number): 
 function clearValues(state: FlowTableState, cell: number): void {
   state.cellWriteVersion[cell] = 0
   state.cellLast[cell] = 0
-  const row = cell * state.width
+  const row = cell * state.stride
   for (const field of state.fields) {
     state.numbers[row + field.offset] = field.kind === 'maxRegister' ? -Infinity : 0
     // A pnCounter has a second column (decrements): left as is, a new life (or a reused cell)
@@ -283,9 +294,9 @@ function highestBase(state: FlowTableState, entry: number, origin: number): Base
 }
 
 function isCovered(state: FlowTableState, cell: number, base: Base | undefined): boolean {
-  if ((state.cellFlags[cell]! & HAS_WRITES) === 0) return true
+  if ((flagsOf(state, cell) & HAS_WRITES) === 0) return true
   if (!base || base.life !== state.cellLife[cell]) return false
-  return (state.cellFlags[cell]! & WRITTEN) === 0 && base.writeVersion >= state.cellWriteVersion[cell]!
+  return (flagsOf(state, cell) & WRITTEN) === 0 && base.writeVersion >= state.cellWriteVersion[cell]!
 }
 
 function isExpired(state: FlowTableState, entry: number, now: number): boolean {
@@ -318,7 +329,7 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
   let own = findCell(state, entry, origin)
   if (own < 0) own = allocateOwnCell(state, entry, origin)
   for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
-    if (cell === own || (state.cellFlags[cell]! & HAS_WRITES) === 0) continue
+    if (cell === own || (flagsOf(state, cell) & HAS_WRITES) === 0) continue
     let removed = state.removals[own]
     if (!removed) {
       removed = state.removals[own] = new Map()
@@ -326,7 +337,7 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
       state.epoch++
     }
     const counters = new Float64Array(state.width)
-    const row = cell * state.width
+    const row = cell * state.stride
     for (const field of state.fields) {
       if (field.kind === 'counter') counters[field.offset] = state.numbers[row + field.offset]!
       if (field.kind === 'pnCounter') {
@@ -349,13 +360,13 @@ function resetOwn(state: FlowTableState, cell: number): void {
   state.cellLife[cell] = state.ownLives
   clearValues(state, cell)
   state.cellLast[cell] = last
-  state.cellFlags[cell] = state.cellFlags[cell]! & ~(HAS_WRITES | WRITTEN)
+  setFlags(state, cell, flagsOf(state, cell) & ~(HAS_WRITES | WRITTEN))
 }
 
 function markDirty(state: FlowTableState, cell: number): void {
-  const flags = state.cellFlags[cell]!
+  const flags = flagsOf(state, cell)
   if ((flags & DIRTY) === 0) {
-    state.cellFlags[cell] = flags | DIRTY
+    setFlags(state, cell, flags | DIRTY)
     state.sink?.markDirty(state.fieldIndex, cell)
   }
 }
@@ -391,7 +402,7 @@ function slowWritableCell(state: FlowTableState, entry: number, origin: number, 
   if (cell < 0) cell = findCell(state, entry, origin)
   if (cell < 0) {
     cell = allocateOwnCell(state, entry, origin)
-  } else if (state.entryRemovals[entry] !== 0 && (state.cellFlags[cell]! & HAS_WRITES) !== 0
+  } else if (state.entryRemovals[entry] !== 0 && (flagsOf(state, cell) & HAS_WRITES) !== 0
     && isCovered(state, cell, highestBase(state, entry, origin))) {
     resetOwn(state, cell)
   }
@@ -413,7 +424,7 @@ export function directCell(state: FlowTableState, entry: number): number {
 
 /** Adds to a counter column (`column` 1: a pnCounter's decrements) of a directly writable own cell (see `directCell`). */
 export function incrementAt(state: FlowTableState, cell: number, n: number, field: FieldLayout, column: number): void {
-  const index = cell * state.width + field.offset + column
+  const index = cell * state.stride + field.offset + column
   if (!Number.isSafeInteger(n) || n < 0 || state.numbers[index]! + n > Number.MAX_SAFE_INTEGER) {
     assertCount(n, incrementName(field, column))
     assertTotal(state.numbers[index]!, n, incrementName(field, column))
@@ -428,9 +439,9 @@ function incrementName(field: FieldLayout, column: number): string {
 
 /** Marks a field write on an own cell (after the caller changed the numbers). */
 export function touched(state: FlowTableState, cell: number): void {
-  const flags = state.cellFlags[cell]!
+  const flags = flagsOf(state, cell)
   if ((flags & DIRTY) === 0) state.sink?.markDirty(state.fieldIndex, cell)
-  state.cellFlags[cell] = flags | DIRTY | WRITTEN | HAS_WRITES
+  setFlags(state, cell, flags | DIRTY | WRITTEN | HAS_WRITES)
 }
 
 // ---- field writes (validated before anything changes) ----
@@ -438,7 +449,7 @@ export function touched(state: FlowTableState, cell: number): void {
 export function incrementField(state: FlowTableState, entry: number, origin: number, field: FieldLayout, n: number, column = 0): void {
   assertCount(n, incrementName(field, column))
   const cell = writableCell(state, entry, origin)
-  const index = cell * state.width + field.offset + column
+  const index = cell * state.stride + field.offset + column
   assertTotal(state.numbers[index]!, n, incrementName(field, column))
   state.numbers[index]! += n
   touched(state, cell)
@@ -452,7 +463,7 @@ export function raiseField(state: FlowTableState, entry: number, origin: number,
     if (wholeMs > state.cellLast[cell]!) state.cellLast[cell] = wholeMs
     if (wholeMs > state.entryLast[entry]!) state.entryLast[entry] = wholeMs
   } else {
-    const index = cell * state.width + field.offset
+    const index = cell * state.stride + field.offset
     if (n > state.numbers[index]!) state.numbers[index] = n
   }
   touched(state, cell)
@@ -461,7 +472,7 @@ export function raiseField(state: FlowTableState, entry: number, origin: number,
 export function setField(state: FlowTableState, entry: number, origin: number, field: FieldLayout, value: unknown): void {
   const cell = writableCell(state, entry, origin)
   const timestamp = state.context.nextTimestamp()
-  const index = cell * state.width + field.offset
+  const index = cell * state.stride + field.offset
   state.numbers[index] = timestamp.wallMs
   state.numbers[index + 1] = timestamp.logical
   state.objects[cell * state.objectWidth + field.objectOffset] = value
@@ -479,7 +490,7 @@ function visibleCells(state: FlowTableState, entry: number, visit: (cell: number
 }
 
 function cellFieldValue(state: FlowTableState, cell: number, base: Base | undefined, field: FieldLayout): number {
-  const index = cell * state.width + field.offset
+  const index = cell * state.stride + field.offset
   switch (field.kind) {
     case 'counter':
       return state.numbers[index]! - (base ? base.counters[field.offset]! : 0)
@@ -505,10 +516,10 @@ export function fieldGlobal(state: FlowTableState, entry: number, field: FieldLa
   }
   let winner = -1
   visibleCells(state, entry, (cell) => {
-    const index = cell * state.width + field.offset
+    const index = cell * state.stride + field.offset
     if (state.numbers[index]! < 0) return
     if (winner < 0) { winner = cell; return }
-    const windex = winner * state.width + field.offset
+    const windex = winner * state.stride + field.offset
     if (compareTimestamps(
       state.numbers[index]!, state.numbers[index + 1]!, state.context.originId(state.cellOrigin[cell]!),
       state.numbers[windex]!, state.numbers[windex + 1]!, state.context.originId(state.cellOrigin[winner]!)) > 0) winner = cell
@@ -524,7 +535,7 @@ export function fieldLocal(state: FlowTableState, entry: number, origin: number,
   const base = highestBase(state, entry, origin)
   if (isCovered(state, cell, base)) return empty
   if (field.kind === 'register') {
-    return state.numbers[cell * state.width + field.offset]! < 0 ? field.initial : state.objects[cell * state.objectWidth + field.objectOffset]
+    return state.numbers[cell * state.stride + field.offset]! < 0 ? field.initial : state.objects[cell * state.objectWidth + field.objectOffset]
   }
   const value = cellFieldValue(state, cell, base && base.life === state.cellLife[cell] ? base : undefined, field)
   return field.kind === 'maxRegister' && (value === -Infinity || (field.isLastSeen && value === 0)) ? undefined : value
@@ -563,7 +574,7 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
     if (key === undefined || now - state.entryLast[entry]! < horizon || hasDirtyCell(state, entry)) continue
     for (let cell = state.entryHead[entry]!; cell >= 0;) {
       const next = state.cellNext[cell]!
-      state.cellFlags[cell] = 0
+      setFlags(state, cell, 0)
       state.cellVersion[cell] = 0
       state.removals[cell] = undefined
       state.freeCells.push(cell)
@@ -587,7 +598,7 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
  */
 function hasDirtyCell(state: FlowTableState, entry: number): boolean {
   for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
-    if ((state.cellFlags[cell]! & DIRTY) !== 0) return true
+    if ((flagsOf(state, cell) & DIRTY) !== 0) return true
   }
   return false
 }
@@ -611,20 +622,20 @@ function cachedCounterColumns(state: FlowTableState): number[] {
 }
 
 export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta> = {
-  version: (state, slot) => ((state.cellFlags[slot]! & IN_USE) !== 0 ? state.cellVersion[slot]! : 0),
+  version: (state, slot) => ((flagsOf(state, slot) & IN_USE) !== 0 ? state.cellVersion[slot]! : 0),
   owner: (state, slot) => state.cellOrigin[slot]!,
   stamp(state, slot, version) {
-    const flags = state.cellFlags[slot]!
+    const flags = flagsOf(state, slot)
     state.cellVersion[slot] = version
     if ((flags & WRITTEN) !== 0) state.cellWriteVersion[slot] = version
-    state.cellFlags[slot] = flags & ~(DIRTY | WRITTEN)
+    setFlags(state, slot, flags & ~(DIRTY | WRITTEN))
   },
   encodeSlot(encoder: Encoder, state, slot, origins: OriginCodec) {
     writeKey(encoder, state.entryKey[state.cellEntry[slot]!]!)
     writeVarUint(encoder, state.cellLife[slot]!)
-    writeVarUint(encoder, (state.cellFlags[slot]! & HAS_WRITES) !== 0 ? state.cellWriteVersion[slot]! : 0)
+    writeVarUint(encoder, (flagsOf(state, slot) & HAS_WRITES) !== 0 ? state.cellWriteVersion[slot]! : 0)
     writeVarUint(encoder, state.cellLast[slot]!)
-    const row = slot * state.width
+    const row = slot * state.stride
     for (const field of state.fields) {
       const index = row + field.offset
       switch (field.kind) {
@@ -668,7 +679,7 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta> = {
   applySlot: applyFlowCell,
   *slots(state) {
     for (let cell = 0; cell < state.cellCount; cell++) {
-      if ((state.cellFlags[cell]! & IN_USE) !== 0 && state.cellVersion[cell]! > 0) yield cell
+      if ((flagsOf(state, cell) & IN_USE) !== 0 && state.cellVersion[cell]! > 0) yield cell
     }
   },
 }
@@ -737,7 +748,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
     cell = findCell(state, entry, origin)
     // A dirty cell is our own with unstamped writes: no copy of it elsewhere can be newer (after
     // a sweep re-created it, it has version 0 and a peer may still hold its old copy).
-    if (cell >= 0 && (state.cellVersion[cell]! >= version || (state.cellFlags[cell]! & DIRTY) !== 0)) return -1
+    if (cell >= 0 && (state.cellVersion[cell]! >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
   }
   if (cell < 0) cell = allocateCell(state, entry, origin)
   const hadRemovals = state.removals[cell] !== undefined
@@ -745,9 +756,9 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   state.cellLife[cell] = delta.life
   state.cellWriteVersion[cell] = delta.writeVersion
   state.cellLast[cell] = delta.lastMs
-  state.cellFlags[cell] = IN_USE | (delta.writeVersion > 0 ? HAS_WRITES : 0)
+  setFlags(state, cell, IN_USE | (delta.writeVersion > 0 ? HAS_WRITES : 0))
   if (delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
-  const row = cell * state.width
+  const row = cell * state.stride
   for (let column = 0; column < state.width; column++) state.numbers[row + column] = delta.numbers[column]!
   for (const field of state.fields) {
     if (field.kind !== 'register') continue
