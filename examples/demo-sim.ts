@@ -14,11 +14,14 @@ const { values } = parseArgs({
   options: {
     instances: { type: 'string' }, 'scale-out': { type: 'string' }, 'scale-in': { type: 'string' },
     loss: { type: 'string' }, seed: { type: 'string' }, flows: { type: 'string' }, rate: { type: 'string' },
-    'phase-ms': { type: 'string' }, 'interval-ms': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+    'phase-ms': { type: 'string' }, 'interval-ms': { type: 'string' }, quiet: { type: 'boolean' }, fast: { type: 'boolean' },
+    help: { type: 'boolean' },
   },
 })
 if (values.help) {
-  console.log('usage: npm start -- [--instances N] [--scale-out N] [--scale-in N] [--loss 0..1] [--seed N] [--flows N] [--rate packets/s] [--phase-ms N] [--interval-ms N] [--quiet]')
+  console.log('usage: npm start -- [--instances N] [--scale-out N] [--scale-in N] [--loss 0..1] [--seed N] [--flows N] [--rate packets/s] [--phase-ms N] [--interval-ms N] [--fast] [--quiet]')
+  console.log('  --fast   run as fast as possible (default in a terminal: about one virtual second per wall second)')
+  console.log('  --quiet  no live table: events and the final table only (the default when not in a terminal)')
   process.exit(0)
 }
 
@@ -49,7 +52,11 @@ if (options.scaleOutTo < options.instances || options.scaleInTo > options.scaleO
   process.exit(2)
 }
 
-const interactive = process.stdout.isTTY && !values.quiet
+const interactive = process.stdout.isTTY === true && !values.quiet
+/** In a terminal the run is paced so the table can be watched; `--fast` lifts the pace. */
+const paced = interactive && !values.fast
+const tickMs = 250
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const events: string[] = []
 let lastLines = 0
 
@@ -76,8 +83,11 @@ function render(lines: string[]): void {
 console.log(`elastic-state demo: ${options.instances} instances -> ${options.scaleOutTo} -> ${options.scaleInTo}, loss ${options.loss * 100} %, seed ${options.seed}`)
 const started = Date.now()
 const result = await runScenario(options, {
-  tickMs: 250,
-  onTick: (sim, sent) => render([...table(sim, sent), '', ...events.slice(-6)]),
+  tickMs,
+  onTick: async (sim, sent) => {
+    render([...table(sim, sent), '', ...events.slice(-6)])
+    if (paced) await sleep(tickMs)
+  },
   onEvent: (event) => {
     const line = `[${(event.atMs / 1000).toFixed(2)} s] ${event.text}`
     events.push(line)

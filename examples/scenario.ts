@@ -51,8 +51,8 @@ export interface ScenarioResult {
 }
 
 export interface ScenarioHooks {
-  /** Called every `tickMs` of virtual time. */
-  onTick?(sim: Simulation, sent: number, truth: Map<string, number>): void
+  /** Called every `tickMs` of virtual time; the run waits for a returned promise (pacing). */
+  onTick?(sim: Simulation, sent: number, truth: Map<string, number>): void | Promise<void>
   onEvent?(event: ScenarioEvent): void
   tickMs?: number
 }
@@ -78,7 +78,7 @@ export async function runScenario(options: ScenarioOptions, hooks: ScenarioHooks
   const stepMs = 10
   const packetsPerStep = Math.max(1, Math.round(options.packetsPerSecond * stepMs / 1000))
 
-  const sendTraffic = (durationMs: number) => {
+  const sendTraffic = async (durationMs: number) => {
     for (let elapsed = 0; elapsed < durationMs; elapsed += stepMs) {
       const live = instances.map((replica) => replica.id)
       const byId = new Map(instances.map((replica) => [replica.id, replica]))
@@ -92,24 +92,24 @@ export async function runScenario(options: ScenarioOptions, hooks: ScenarioHooks
       }
       for (const replica of instances) replica.state.load.set(packetsPerStep / live.length)
       sim.advance(stepMs)
-      if (Math.floor(sim.now() / tickMs) !== Math.floor((sim.now() - stepMs) / tickMs)) hooks.onTick?.(sim, sent, truth)
+      if (Math.floor(sim.now() / tickMs) !== Math.floor((sim.now() - stepMs) / tickMs)) await hooks.onTick?.(sim, sent, truth)
     }
   }
 
-  sendTraffic(options.phaseMs)
+  await sendTraffic(options.phaseMs)
   while (instances.length < options.scaleOutTo) spawn()
-  sendTraffic(options.phaseMs)
+  await sendTraffic(options.phaseMs)
   while (instances.length > options.scaleInTo) {
     const leaving = instances.pop()!
     hooks.onEvent?.({ atMs: sim.now(), text: `scale-in: ${leaving.id} hands over and leaves` })
     await leaving.leave()
     hooks.onEvent?.({ atMs: sim.now(), text: `scale-in: ${leaving.id} left` })
-    sendTraffic(Math.floor(options.phaseMs / 4))
+    await sendTraffic(Math.floor(options.phaseMs / 4))
   }
-  sendTraffic(options.phaseMs)
+  await sendTraffic(options.phaseMs)
   hooks.onEvent?.({ atMs: sim.now(), text: 'traffic stops; waiting for convergence' })
   const convergedAfterMs = sim.runUntilConverged({ maxMs: 120_000 })
-  hooks.onTick?.(sim, sent, truth)
+  await hooks.onTick?.(sim, sent, truth)
 
   const counted = new Map(instances.map((replica) => [replica.id, replica.state.packets.global]))
   let wrongFlows = 0
