@@ -521,8 +521,8 @@ export function fieldGlobal(state: FlowTableState, entry: number, field: FieldLa
     if (winner < 0) { winner = cell; return }
     const windex = winner * state.stride + field.offset
     if (compareTimestamps(
-      state.numbers[index]!, state.numbers[index + 1]!, state.context.originId(state.cellOrigin[cell]!),
-      state.numbers[windex]!, state.numbers[windex + 1]!, state.context.originId(state.cellOrigin[winner]!)) > 0) winner = cell
+      state.numbers[index]!, state.numbers[index + 1]!, state.context.originRank(state.cellOrigin[cell]!),
+      state.numbers[windex]!, state.numbers[windex + 1]!, state.context.originRank(state.cellOrigin[winner]!)) > 0) winner = cell
   })
   return winner < 0 ? field.initial : state.objects[winner * state.objectWidth + field.objectOffset]
 }

@@ -34,7 +34,7 @@ export function observe(clock: HybridClock, wallMs: number, logical: number): vo
   }
 }
 
-/** Total order of timestamps: negative when a is older than b. Ties by instance id. */
+/** Total order of timestamps: negative when a is older than b. Ties by origin rank (instance id, then incarnation). */
 export function compareTimestamps(
   aWallMs: number, aLogical: number, aId: string,
   bWallMs: number, bLogical: number, bId: string,

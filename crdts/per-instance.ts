@@ -80,8 +80,8 @@ export function globalValue<T>(state: PerInstanceState<T>): unknown {
     for (const origin of state.present) {
       if ((state.wallMs[origin] ?? -1) < 0 || !state.context.isLive(origin)) continue
       if (best < 0 || compareTimestamps(
-        state.wallMs[origin]!, state.logical[origin]!, state.context.originId(origin),
-        state.wallMs[best]!, state.logical[best]!, state.context.originId(best)) > 0) best = origin
+        state.wallMs[origin]!, state.logical[origin]!, state.context.originRank(origin),
+        state.wallMs[best]!, state.logical[best]!, state.context.originRank(best)) > 0) best = origin
     }
     return best < 0 ? undefined : state.values[best]
   }

@@ -42,8 +42,8 @@ function beats<T>(state: RegisterState<T>, a: number, b: number): boolean {
   if (b < 0) return true
   const ids = state.context
   return compareTimestamps(
-    state.wallMs[a]!, state.logical[a]!, ids.originId(a),
-    state.wallMs[b]!, state.logical[b]!, ids.originId(b),
+    state.wallMs[a]!, state.logical[a]!, ids.originRank(a),
+    state.wallMs[b]!, state.logical[b]!, ids.originRank(b),
   ) > 0
 }
 

@@ -20,8 +20,13 @@ export interface DirtySink {
 
 /** What a state type may ask of the replica it lives in. Pure: no I/O. */
 export interface TypeContext {
-  /** Instance id of an origin (for deterministic tie-breaks and per-instance views). */
+  /** Instance id of an origin (per-instance views). */
   originId(origin: number): string
+  /**
+   * Total order of origins for last-writer-wins ties: by instance id, then incarnation, so two
+   * incarnations of one id never tie (every replica must pick the same winner).
+   */
+  originRank(origin: number): string
   /** Current time in ms by the replica's clock (idle expiry, hybrid logical clock). */
   now(): number
   /** Origins whose instances are live members right now (for `perInstance` reductions). */

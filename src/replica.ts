@@ -140,6 +140,8 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     this.membership = new Membership(id, incarnation, this.config.failureTimeoutMs, (event) => this.onMembership(event))
     const context: TypeContext = {
       originId: (origin) => this.origins.ids[origin]!,
+      // The separator sorts below every character, so the order by id is kept.
+      originRank: (origin) => `${this.origins.ids[origin]!}\u0000${this.origins.incarnations[origin]!}`,
       now: () => this.scheduler.now(),
       isLive: (origin) => origin === this.ownOrigin ? this.status !== 'stopped' : this.membership.isLive(this.origins.ids[origin]!, this.origins.incarnations[origin]!),
       observeTimestamp: (wallMs, logical) => observe(this.clock, wallMs, logical),

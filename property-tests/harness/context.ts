@@ -55,6 +55,7 @@ export function createTestContext(world: World, origin: number | null = null): T
   return {
     clock,
     originId: (o) => world.ids[o] ?? `unknown-${o}`,
+    originRank: (o) => world.ids[o] ?? `unknown-${o}`,
     now,
     isLive: (o) => world.live[o] ?? false,
     observeTimestamp: (wallMs, logical) => observe(clock, wallMs, logical),
