@@ -87,7 +87,7 @@ export function beginFrame(fingerprint: number, key: FrameKey | null): Encoder {
   return encoder
 }
 
-/** Appends the authentication tag (with a secret) or a CRC-32 checksum (without one). */
+/** Appends the authentication tag (with a secret) or a MurmurHash3 checksum (without one). */
 export function sealFrame(encoder: Encoder, key: FrameKey | null): Uint8Array {
   const body = toBytes(encoder)
   if (!key) return withChecksum(body)

@@ -162,7 +162,7 @@ describe('frames injected into a replica', () => {
 
   // Two corrupted copies of one frame could carry different content for the same (origin,
   // version): a replica applying both would hold a change log out of order and build frames its
-  // peers refuse. Without a secret the CRC-32 refuses corrupted frames.
+  // peers refuse. Without a secret the checksum refuses corrupted frames.
   it('two corrupted frames do not cut the replica off from its peers (the checksum refuses them)', () => {
     const group = target()
     const element = new TextEncoder().encode('10.0.0.1')
