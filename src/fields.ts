@@ -9,6 +9,7 @@ import * as maxRegisterType from '../crdts/max-register.js'
 import * as setType from '../crdts/aw-set.js'
 import * as perInstanceType from '../crdts/per-instance.js'
 import * as flowTableType from '../crdts/flow-table.js'
+import { flowTableOps } from '../crdts/flow-table-slots.js'
 import * as docType from '../crdts/doc.js'
 import type { DirtySink, SlotOps, TypeContext } from '../crdts/slot-type.js'
 import * as handles from './handles.js'
@@ -86,7 +87,7 @@ export function buildFields(
         }
         const state = flowTableType.createFlowTable({ fields, idleTimeoutMs: spec.idleTimeoutMs }, context, index, sink)
         return {
-          ...base, state, ops: flowTableType.flowTableOps as SlotOps<unknown, unknown>, handle: handles.flowTableHandle(state, own),
+          ...base, state, ops: flowTableOps as SlotOps<unknown, unknown>, handle: handles.flowTableHandle(state, own),
           view: () => flowTableView(state),
           housekeeping: () => { flowTableType.sweepExpired(state) },
         }

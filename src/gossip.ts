@@ -41,7 +41,6 @@ export interface GossipHost {
   readonly fields: readonly FieldRuntime[]
   readonly origins: OriginTable
   readonly membership: Membership
-  random(): number
   now(): number
   send(address: string, frame: Uint8Array): void
   /** Fields changed by a remote frame. */

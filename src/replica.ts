@@ -160,7 +160,6 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       id, incarnation, ownOrigin: this.ownOrigin, fingerprint: this.fingerprint, key: this.key, config: this.config,
       fields: this.fields, origins: this.origins, membership: this.membership,
       get address() { return replica.address },
-      random: () => this.randomSource(),
       now: () => this.scheduler.now(),
       send: (address, frame) => this.sendFrame(address, frame),
       remoteChange: (changed) => this.emitter.emit('change', { source: 'remote', fields: [...changed].map((index) => this.fields[index]!.name) }),

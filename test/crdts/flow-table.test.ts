@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
-  type FlowKey, type FlowTableState, createFlowTable, entryFor, fieldGlobal, fieldLocal, flowTableOps, incrementField, keys,
+  type FlowKey, type FlowTableState, createFlowTable, entryFor, fieldGlobal, fieldLocal, incrementField, keys,
   lastSeen, lookup, raiseField, setField, size, sweepExpired,
 } from '../../crdts/flow-table.js'
+import { flowTableOps } from '../../crdts/flow-table-slots.js'
 import { Reader, createEncoder, toBytes } from '../../crdts/codec.js'
 import { identityOrigins, joinInto } from '../../crdts/join.js'
 import { advance, createTestContext, createWorld } from '../../property-tests/harness/context.js'

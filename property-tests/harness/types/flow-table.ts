@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import {
   type FlowCellDelta, type FlowKey, type FlowTableConfig, type FlowTableState, createFlowTable, entryFor, fieldGlobal,
-  fieldLocal, flowTableOps, incrementField, keys, lastSeen, lookup, raiseField, remove, setField, size, sweepExpired,
+  fieldLocal, incrementField, keys, lastSeen, lookup, raiseField, remove, setField, size, sweepExpired,
 } from '../../../crdts/flow-table.js'
+import { flowTableOps } from '../../../crdts/flow-table-slots.js'
 import { type TypeAdapter, compareKeys } from '../replica-sim.js'
 import { counterAmount } from './counter.js'
 import { maxRegisterValue } from './max-register.js'

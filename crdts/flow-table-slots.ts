@@ -1,0 +1,193 @@
+/**
+ * The flow table's slot operations for the gossip engine: a cell's encoding, its validated
+ * decoding (which never touches the table) and its merge. See flow-table.ts for the model.
+ */
+import { type Encoder, type Reader, readKey, writeFloat64, writeKey, writeU8, writeValue, writeVarUint } from './codec.js'
+import type { OriginCodec, SlotOps } from './slot-type.js'
+import { DecodeError } from '../src/errors.js'
+import {
+  type Base, type FlowCellDelta, type FlowTableState,
+  DIRTY, HAS_WRITES, IN_USE, WRITTEN, allocateCell, allocateEntry, findCell, flagsOf, setFlags,
+} from './flow-table.js'
+
+const NO_OBJECTS: unknown[] = []
+const NO_REMOVALS: FlowCellDelta['removed'] = []
+
+function counterColumns(state: FlowTableState): number[] {
+  const columns: number[] = []
+  for (const field of state.fields) {
+    if (field.kind === 'counter') columns.push(field.offset)
+    if (field.kind === 'pnCounter') columns.push(field.offset, field.offset + 1)
+  }
+  return columns
+}
+
+const counterColumnCache = new WeakMap<FlowTableState, number[]>()
+function cachedCounterColumns(state: FlowTableState): number[] {
+  let columns = counterColumnCache.get(state)
+  if (!columns) counterColumnCache.set(state, (columns = counterColumns(state)))
+  return columns
+}
+
+export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta> = {
+  version: (state, slot) => ((flagsOf(state, slot) & IN_USE) !== 0 ? state.cellVersion[slot]! : 0),
+  owner: (state, slot) => state.cellOrigin[slot]!,
+  stamp(state, slot, version) {
+    const flags = flagsOf(state, slot)
+    state.cellVersion[slot] = version
+    if ((flags & WRITTEN) !== 0) state.cellWriteVersion[slot] = version
+    setFlags(state, slot, flags & ~(DIRTY | WRITTEN))
+  },
+  encodeSlot(encoder: Encoder, state, slot, origins: OriginCodec) {
+    writeKey(encoder, state.entryKey[state.cellEntry[slot]!]!)
+    writeVarUint(encoder, state.cellLife[slot]!)
+    writeVarUint(encoder, (flagsOf(state, slot) & HAS_WRITES) !== 0 ? state.cellWriteVersion[slot]! : 0)
+    writeVarUint(encoder, state.cellLast[slot]!)
+    const row = slot * state.stride
+    for (const field of state.fields) {
+      const index = row + field.offset
+      switch (field.kind) {
+        case 'counter':
+          writeVarUint(encoder, state.numbers[index]!)
+          break
+        case 'pnCounter':
+          writeVarUint(encoder, state.numbers[index]!)
+          writeVarUint(encoder, state.numbers[index + 1]!)
+          break
+        case 'maxRegister':
+          if (field.isLastSeen) break
+          if (state.numbers[index] === -Infinity) writeU8(encoder, 0)
+          else {
+            writeU8(encoder, 1)
+            writeFloat64(encoder, state.numbers[index]!)
+          }
+          break
+        case 'register':
+          writeVarUint(encoder, state.numbers[index]! + 1)
+          if (state.numbers[index]! >= 0) {
+            writeVarUint(encoder, state.numbers[index + 1]!)
+            writeValue(encoder, state.objects[slot * state.objectWidth + field.objectOffset])
+          }
+          break
+      }
+    }
+    const removed = state.removals[slot]
+    writeVarUint(encoder, removed ? removed.size : 0)
+    if (removed) {
+      const columns = cachedCounterColumns(state)
+      for (const [origin, base] of removed) {
+        writeVarUint(encoder, origins.toWire(origin))
+        writeVarUint(encoder, base.life)
+        writeVarUint(encoder, base.writeVersion)
+        for (const column of columns) writeVarUint(encoder, base.counters[column]!)
+      }
+    }
+  },
+  decodeSlot: (reader: Reader, origins: OriginCodec, state: FlowTableState) => decodeFlowCell(state, reader, origins),
+  applySlot: applyFlowCell,
+  *slots(state) {
+    for (let cell = 0; cell < state.cellCount; cell++) {
+      if ((flagsOf(state, cell) & IN_USE) !== 0 && state.cellVersion[cell]! > 0) yield cell
+    }
+  },
+}
+
+/** Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state. */
+export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: OriginCodec): FlowCellDelta {
+  const key = readKey(reader, 'flow key')
+  if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
+  const life = reader.varUint('cell life')
+  const writeVersion = reader.varUint('cell write version')
+  const lastMs = reader.varUint('cell last write')
+  const numbers: number[] = new Array(state.width).fill(0)
+  const objects: unknown[] = state.objectWidth === 0 ? NO_OBJECTS : new Array(state.objectWidth)
+  for (const field of state.fields) {
+    switch (field.kind) {
+      case 'counter':
+        numbers[field.offset] = reader.varUint(`field ${field.name}`)
+        break
+      case 'pnCounter':
+        numbers[field.offset] = reader.varUint(`field ${field.name}`)
+        numbers[field.offset + 1] = reader.varUint(`field ${field.name}`)
+        break
+      case 'maxRegister': {
+        if (field.isLastSeen) break
+        const tag = reader.u8(`field ${field.name} tag`)
+        if (tag > 1) throw new DecodeError(`field ${field.name} has bad tag ${tag}`)
+        numbers[field.offset] = tag === 0 ? -Infinity : reader.float64(`field ${field.name}`)
+        if (tag === 1 && !Number.isFinite(numbers[field.offset]!)) throw new DecodeError(`field ${field.name} is not finite`)
+        break
+      }
+      case 'register': {
+        const wallMs = reader.varUint(`field ${field.name} timestamp`) - 1
+        numbers[field.offset] = wallMs
+        if (wallMs >= 0) {
+          numbers[field.offset + 1] = reader.varUint(`field ${field.name} logical clock`)
+          objects[field.objectOffset] = reader.value(`field ${field.name}`)
+        }
+        break
+      }
+    }
+  }
+  const removedCount = reader.count(Math.min(origins.size, reader.remaining), 'removal count')
+  const removed: FlowCellDelta['removed'] = removedCount === 0 ? NO_REMOVALS : []
+  const columns = cachedCounterColumns(state)
+  for (let i = 0; i < removedCount; i++) {
+    const originRef = reader.varUint('removal origin')
+    if (originRef >= origins.size) throw new DecodeError(`removal names origin ${originRef}, frame has ${origins.size}`)
+    const baseLife = reader.varUint('removal life')
+    const baseWriteVersion = reader.varUint('removal write version')
+    const counters = new Float64Array(state.width)
+    for (const column of columns) counters[column] = reader.varUint('removal counter')
+    removed.push({ originRef, life: baseLife, writeVersion: baseWriteVersion, counters })
+  }
+  return { key, life, writeVersion, lastMs, numbers, objects, removed }
+}
+
+function applyFlowCell(state: FlowTableState, origin: number, version: number, delta: FlowCellDelta, origins: OriginCodec): number {
+  let entry = state.keyIndex.get(delta.key)
+  let cell = -1
+  // An old cell is accepted even when the entry is unknown here: whether it is dead depends on
+  // the entry's other cells, which may arrive later in the same exchange (rejecting it made a
+  // join depend on slot order). Expired entries are dropped by `sweepExpired`.
+  if (entry === undefined) {
+    entry = allocateEntry(state, delta.key)
+  } else {
+    cell = findCell(state, entry, origin)
+    // A dirty cell is our own with unstamped writes: no copy of it elsewhere can be newer (after
+    // a sweep re-created it, it has version 0 and a peer may still hold its old copy).
+    if (cell >= 0 && (state.cellVersion[cell]! >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
+  }
+  if (cell < 0) cell = allocateCell(state, entry, origin)
+  const hadRemovals = state.removals[cell] !== undefined
+  state.cellVersion[cell] = version
+  state.cellLife[cell] = delta.life
+  state.cellWriteVersion[cell] = delta.writeVersion
+  state.cellLast[cell] = delta.lastMs
+  setFlags(state, cell, IN_USE | (delta.writeVersion > 0 ? HAS_WRITES : 0))
+  if (delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
+  const row = cell * state.stride
+  for (let column = 0; column < state.width; column++) state.numbers[row + column] = delta.numbers[column]!
+  for (const field of state.fields) {
+    if (field.kind !== 'register') continue
+    const slot = cell * state.objectWidth + field.objectOffset
+    state.objects[slot] = delta.objects[field.objectOffset]
+    const wallMs = delta.numbers[field.offset]!
+    if (wallMs >= 0) state.context.observeTimestamp(wallMs, delta.numbers[field.offset + 1]!)
+  }
+  if (delta.removed.length > 0) {
+    const removed = new Map<number, Base>()
+    for (const base of delta.removed) {
+      removed.set(origins.toLocal(base.originRef), { life: base.life, writeVersion: base.writeVersion, counters: base.counters })
+    }
+    state.removals[cell] = removed
+    if (!hadRemovals) {
+      state.entryRemovals[entry]! += 1
+      state.epoch++
+    }
+  } else if (hadRemovals) {
+    state.removals[cell] = undefined
+    state.entryRemovals[entry]! -= 1
+  }
+  return cell
+}
