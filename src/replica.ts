@@ -217,6 +217,8 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
 
   stop(): Promise<void> {
     this.halt()
+    // A leave still waiting for its handoff ends here too (without the handoff).
+    this.resolveLeaveWaiters()
     return this.transport && this.transportOpen ? this.closeTransport() : Promise.resolve()
   }
 
@@ -391,13 +393,15 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       this.gossip.announce(peer.address)
     }
     this.halt()
-    const finish = () => {
-      const waiters = this.leaveWaiters
-      this.leaveWaiters = []
-      for (const resolve of waiters) resolve()
-    }
+    const finish = () => this.resolveLeaveWaiters()
     if (this.transport && this.transportOpen) this.closeTransport().then(finish, finish)
     else finish()
+  }
+
+  private resolveLeaveWaiters(): void {
+    const waiters = this.leaveWaiters
+    this.leaveWaiters = []
+    for (const resolve of waiters) resolve()
   }
 
   private pruneStampTimes(): void {

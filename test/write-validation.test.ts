@@ -1,6 +1,6 @@
 /** Fixes found while writing the docs: handoff before any contact, key and value limits, snapshot keys, doc change events. */
 import { expect, test } from 'vitest'
-import { counter, defineState, flowTable, register, set, doc } from 'elastic-state'
+import { counter, createReplica, defineState, flowTable, register, set, doc, type Transport } from 'elastic-state'
 import { createSimulation } from 'elastic-state/sim'
 const S = defineState({ packets: counter(), s: set<string>(), r: register<unknown>(), flows: flowTable({ fields: { packets: counter() } }), d: doc() })
 test('leave before hearing from peers hands over', async () => {
@@ -41,4 +41,19 @@ test('an increment that would take a total past 2^53 - 1 is refused and changes 
   a.state.flows.entry('f').packets.increment(Number.MAX_SAFE_INTEGER)
   expect(() => a.state.flows.entry('f').packets.increment(1)).toThrow(RangeError)
   expect(a.state.flows.get('f')!.packets.global).toBe(Number.MAX_SAFE_INTEGER)
+})
+
+test('stop() during a pending leave() ends the leave instead of leaving it hanging', async () => {
+  // A peer that never answers: the handoff cannot complete, and the leave time-out is far away.
+  const silent: Transport = { open: () => 'a', seeds: () => ['b'], send: () => {}, close: async () => {} }
+  const a = createReplica(S, { id: 'a', transport: silent, gossip: { intervalMs: 10, leaveTimeoutMs: 1e9 } })
+  await a.start()
+  a.state.packets.increment(1)
+  const leaving = a.leave().then(() => 'left' as const)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  expect(a.status).toBe('leaving')
+  await a.stop()
+  const outcome = await Promise.race([leaving, new Promise((resolve) => setTimeout(() => resolve('still pending'), 1000))])
+  expect(outcome).toBe('left')
+  expect(a.status).toBe('stopped')
 })
