@@ -238,7 +238,7 @@ export class GossipEngine implements SlotDecoder {
     encoding.writeVarString(encoder, host.id)
     writeVarUint(encoder, host.incarnation)
     encoding.writeVarString(encoder, host.address)
-    writeMembers(encoder, host.membership.gossipable())
+    writeMembers(encoder, host.membership.gossipable(host.now()))
     writeOrigins(encoder, host.origins.ids, host.origins.incarnations, host.origins.known)
     const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
     this.writeGroups(encoder, withDeltas ? belief ?? [] : null, budget)

@@ -98,9 +98,16 @@ export class Membership {
     return [...this.members.values()].filter((member) => !member.live && member.status === STATUS_ALIVE)
   }
 
-  /** Records worth gossiping: live ones and graceful-leave tombstones. */
-  gossipable(): MemberRecord[] {
-    return [...this.members.values()].filter((member) => member.live || member.status === STATUS_LEFT)
+  /**
+   * Records worth gossiping: live ones, and graceful-leave tombstones for a while after we
+   * learnt of them (ten failure time-outs), long enough to reach everyone who saw the member
+   * live. A tombstone is kept locally for good (it stops stale copies from reviving the member)
+   * but no longer sent, so frames do not grow with every instance that ever left.
+   */
+  gossipable(now: number): MemberRecord[] {
+    const tombstoneMs = 10 * this.failureTimeoutMs
+    return [...this.members.values()].filter((member) =>
+      member.live || (member.status === STATUS_LEFT && (member === this.self || now - member.progressAt < tombstoneMs)))
   }
 
   get(id: string): MemberRecord | undefined {
