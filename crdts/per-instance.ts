@@ -6,7 +6,7 @@
  * instances drop out of the reduction (their slots stay, so a returning id is not confused).
  */
 import type { Encoder, Reader } from './codec.js'
-import { decodeTimestampedValue, encodeTimestampedValue, type TimestampedValue } from './timestamped-value.js'
+import { decodeTimestampedValue, encodeTimestampedValue, storeTimestamped, type TimestampedValue } from './timestamped-value.js'
 import { compareTimestamps } from './hlc.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
@@ -114,11 +114,7 @@ export const perInstanceOps: SlotOps<PerInstanceState<unknown>, PerInstanceDelta
   applySlot(state, origin, version, delta) {
     if (!isNewer(state, origin, version)) return -1
     ensure(state, origin)
-    state.values[origin] = delta.value
-    state.wallMs[origin] = delta.wallMs
-    state.logical[origin] = delta.logical
-    state.versions[origin] = version
-    state.context.observeTimestamp(delta.wallMs, delta.logical)
+    storeTimestamped(state, origin, version, delta)
     return origin
   },
   slots: stampedOrigins,

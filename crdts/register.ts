@@ -7,7 +7,7 @@
  * the declared initial value.
  */
 import type { Encoder, Reader } from './codec.js'
-import { decodeTimestampedValue, encodeTimestampedValue, type TimestampedValue } from './timestamped-value.js'
+import { decodeTimestampedValue, encodeTimestampedValue, storeTimestamped, type TimestampedValue } from './timestamped-value.js'
 import { compareTimestamps } from './hlc.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
@@ -82,11 +82,7 @@ export const registerOps: SlotOps<RegisterState<unknown>, RegisterDelta> = {
   applySlot(state, origin, version, delta) {
     if (!isNewer(state, origin, version)) return -1
     ensure(state, origin)
-    state.values[origin] = delta.value
-    state.wallMs[origin] = delta.wallMs
-    state.logical[origin] = delta.logical
-    state.versions[origin] = version
-    state.context.observeTimestamp(delta.wallMs, delta.logical)
+    storeTimestamped(state, origin, version, delta)
     reconsider(state, origin)
     return origin
   },
