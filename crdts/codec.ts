@@ -150,7 +150,6 @@ export const writeU32 = encoding.writeUint32
 export const writeString = encoding.writeVarString
 export const writeVarBytes = encoding.writeVarUint8Array
 export const writeBytes = encoding.writeUint8Array
-export const encodedLength = encoding.length
 
 /** Writes a JSON-like value (numbers, strings, booleans, null, undefined, arrays, plain objects, Uint8Array). */
 export function writeValue(encoder: Encoder, value: unknown): void {

@@ -6,7 +6,7 @@
  * instances drop out of the reduction (their slots stay, so a returning id is not confused).
  */
 import type { Encoder, Reader } from './codec.js'
-import { decodeTimestampedValue, encodeTimestampedValue, storeTimestamped, type TimestampedValue } from './timestamped-value.js'
+import { decodeTimestampedValue, encodeTimestampedValue, storeTimestamped, writeTimestamped, type TimestampedValue } from './timestamped-value.js'
 import { compareTimestamps } from './hlc.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
@@ -49,10 +49,7 @@ export function set<T>(state: PerInstanceState<T>, origin: number, value: T): vo
     throw new RangeError(`perInstance with reduce '${state.reduce}' takes a finite number, got ${String(value)}`)
   }
   if (origin >= state.values.length) ensure(state, origin)
-  const timestamp = state.context.nextTimestamp()
-  state.values[origin] = value
-  state.wallMs[origin] = timestamp.wallMs
-  state.logical[origin] = timestamp.logical
+  writeTimestamped(state, origin, value)
   markDirty(state, origin)
 }
 

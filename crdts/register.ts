@@ -7,7 +7,7 @@
  * the declared initial value.
  */
 import type { Encoder, Reader } from './codec.js'
-import { decodeTimestampedValue, encodeTimestampedValue, storeTimestamped, type TimestampedValue } from './timestamped-value.js'
+import { decodeTimestampedValue, encodeTimestampedValue, storeTimestamped, writeTimestamped, type TimestampedValue } from './timestamped-value.js'
 import { compareTimestamps } from './hlc.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
@@ -55,10 +55,7 @@ function reconsider<T>(state: RegisterState<T>, origin: number): void {
 /** Writes `value` with a fresh timestamp; it wins over every write this replica has seen. */
 export function set<T>(state: RegisterState<T>, origin: number, value: T): void {
   if (origin >= state.values.length) ensure(state, origin)
-  const timestamp = state.context.nextTimestamp()
-  state.values[origin] = value
-  state.wallMs[origin] = timestamp.wallMs
-  state.logical[origin] = timestamp.logical
+  writeTimestamped(state, origin, value)
   reconsider(state, origin)
   markDirty(state, origin)
 }

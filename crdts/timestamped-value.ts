@@ -40,3 +40,11 @@ export function storeTimestamped(state: TimestampedColumns, origin: number, vers
   state.versions[origin] = version
   state.context.observeTimestamp(delta.wallMs, delta.logical)
 }
+
+/** A local write: `value` with a fresh timestamp in the own slot (the caller made room and marks it dirty). */
+export function writeTimestamped(state: TimestampedColumns, origin: number, value: unknown): void {
+  const timestamp = state.context.nextTimestamp()
+  state.values[origin] = value
+  state.wallMs[origin] = timestamp.wallMs
+  state.logical[origin] = timestamp.logical
+}

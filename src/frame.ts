@@ -117,8 +117,6 @@ export function writeOrigins(encoder: Encoder, ids: readonly string[], incarnati
   }
 }
 
-export { writeBytes }
-
 /**
  * Checks size, magic, version, fingerprint and authentication, then decodes the body.
  * @throws DecodeError, AuthError, SchemaMismatchError or ProtocolVersionError; nothing else.

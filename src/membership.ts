@@ -33,13 +33,9 @@ export class Membership {
   private readonly members = new Map<string, LocalMember>()
   readonly self: LocalMember
 
-  constructor(id: string, incarnation: number, private failureTimeoutMs: number, private readonly emit: (event: MembershipEvent) => void) {
+  constructor(id: string, incarnation: number, private readonly failureTimeoutMs: number, private readonly emit: (event: MembershipEvent) => void) {
     this.self = { id, incarnation, heartbeat: 0, status: STATUS_ALIVE, address: id, progressAt: 0, live: true }
     this.members.set(id, this.self)
-  }
-
-  setFailureTimeout(ms: number): void {
-    this.failureTimeoutMs = ms
   }
 
   /** Own heartbeat for this round. */
@@ -108,9 +104,5 @@ export class Membership {
     const tombstoneMs = 10 * this.failureTimeoutMs
     return [...this.members.values()].filter((member) =>
       member.live || (member.status === STATUS_LEFT && (member === this.self || now - member.progressAt < tombstoneMs)))
-  }
-
-  get(id: string): MemberRecord | undefined {
-    return this.members.get(id)
   }
 }

@@ -46,10 +46,6 @@ export class OriginTable {
     return origin
   }
 
-  find(id: string, incarnation: number): number | undefined {
-    return this.index.get(`${incarnation}:${id}`)
-  }
-
   /** Records that a slot of `origin` now has `version` (versions arrive in increasing order). */
   append(origin: number, version: number, field: number, slot: number): void {
     let log = this.logs[origin]!

@@ -10,52 +10,46 @@ import { describe, expect, it } from 'vitest'
 import type { SetElement } from '../../crdts/aw-set.js'
 import { has, localValues, size, values } from '../../crdts/aw-set.js'
 import { type Step, compareKeys, historyArbitrary, runHistory } from '../harness/replica-sim.js'
+import { EventLog } from '../harness/event-log.js'
 import { checkProperty } from '../harness/runs.js'
 import { type AWSetOp, awSetAdapter, setUniverse } from '../harness/types/aw-set.js'
 
 type Event = { kind: 'add'; element: SetElement; origin: number } | { kind: 'remove'; element: SetElement; observed: ReadonlySet<number> }
 
 class ObservedRemoveReference {
-  private readonly events: Event[] = []
-  /** Event ids each replica has seen. */
-  private readonly known: Set<number>[]
+  private readonly log: EventLog<Event>
 
   constructor(replicaCount: number) {
-    this.known = Array.from({ length: replicaCount }, () => new Set<number>())
-  }
-
-  private record(replica: number, event: Event): void {
-    this.events.push(event)
-    this.known[replica]!.add(this.events.length - 1)
+    this.log = new EventLog(replicaCount)
   }
 
   private liveTags(replica: number, element: SetElement): number[] {
-    const seen = [...this.known[replica]!]
+    const seen = this.log.seen(replica)
     const observed = new Set<number>()
     for (const id of seen) {
-      const event = this.events[id]!
+      const event = this.log.event(id)
       if (event.kind === 'remove') for (const tag of event.observed) observed.add(tag)
     }
     return seen.filter((id) => {
-      const event = this.events[id]!
+      const event = this.log.event(id)
       return event.kind === 'add' && event.element === element && !observed.has(id)
     })
   }
 
   add(replica: number, element: SetElement): void {
-    this.record(replica, { kind: 'add', element, origin: replica })
+    this.log.record(replica, { kind: 'add', element, origin: replica })
   }
 
   remove(replica: number, element: SetElement): void {
-    const observed = new Set([...this.known[replica]!].filter((id) => {
-      const event = this.events[id]!
+    const observed = new Set(this.log.seen(replica).filter((id) => {
+      const event = this.log.event(id)
       return event.kind === 'add' && event.element === element
     }))
-    this.record(replica, { kind: 'remove', element, observed })
+    this.log.record(replica, { kind: 'remove', element, observed })
   }
 
   sync(from: number, to: number): void {
-    for (const id of this.known[from]!) this.known[to]!.add(id)
+    this.log.sync(from, to)
   }
 
   has(replica: number, element: SetElement): boolean {
@@ -65,7 +59,7 @@ class ObservedRemoveReference {
   /** Present elements with a live tag of `origin`'s own. */
   local(replica: number, origin: number): SetElement[] {
     return setUniverse.filter((element) => this.liveTags(replica, element).some((id) => {
-      const event = this.events[id]!
+      const event = this.log.event(id)
       return event.kind === 'add' && event.origin === origin
     }))
   }

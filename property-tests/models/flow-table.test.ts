@@ -13,6 +13,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type FlowKey, type FlowTableState, fieldGlobal, fieldLocal, keys, lookup } from '../../crdts/flow-table.js'
 import { type Step, compareKeys, historyArbitrary, runHistory } from '../harness/replica-sim.js'
+import { EventLog } from '../harness/event-log.js'
 import { checkProperty } from '../harness/runs.js'
 import { type FlowOp, flowAdapter, flowKeys, timedFlowConfig } from '../harness/types/flow-table.js'
 
@@ -35,29 +36,23 @@ function countersOf(op: FlowOp): Counters {
 }
 
 class FlowReference {
-  private readonly events: Event[] = []
-  private readonly known: Set<number>[]
+  private readonly log: EventLog<Event>
 
   constructor(replicaCount: number) {
-    this.known = Array.from({ length: replicaCount }, () => new Set<number>())
-  }
-
-  private record(replica: number, event: Event): void {
-    this.events.push(event)
-    this.known[replica]!.add(this.events.length - 1)
+    this.log = new EventLog(replicaCount)
   }
 
   private seen(replica: number, key: FlowKey): number[] {
-    return [...this.known[replica]!].filter((id) => this.events[id]!.key === key)
+    return this.log.seen(replica).filter((id) => this.log.event(id).key === key)
   }
 
   private seenWrites(replica: number, key: FlowKey): number[] {
-    return this.seen(replica, key).filter((id) => this.events[id]!.kind === 'write')
+    return this.seen(replica, key).filter((id) => this.log.event(id).kind === 'write')
   }
 
   private lastWriteMs(replica: number, key: FlowKey): number {
     let last = -Infinity
-    for (const id of this.seenWrites(replica, key)) last = Math.max(last, (this.events[id] as Extract<Event, { kind: 'write' }>).timeMs)
+    for (const id of this.seenWrites(replica, key)) last = Math.max(last, (this.log.event(id) as Extract<Event, { kind: 'write' }>).timeMs)
     return last
   }
 
@@ -70,10 +65,10 @@ class FlowReference {
     const ids = this.seen(replica, key)
     const observed = new Set<number>()
     for (const id of ids) {
-      const event = this.events[id]!
+      const event = this.log.event(id)
       if (event.kind === 'delete') for (const write of event.observed) observed.add(write)
     }
-    return ids.filter((id) => this.events[id]!.kind === 'write' && !observed.has(id)).map((id) => this.events[id] as Extract<Event, { kind: 'write' }>)
+    return ids.filter((id) => this.log.event(id).kind === 'write' && !observed.has(id)).map((id) => this.log.event(id) as Extract<Event, { kind: 'write' }>)
   }
 
   visible(replica: number, key: FlowKey, nowMs: number): boolean {
@@ -81,7 +76,7 @@ class FlowReference {
   }
 
   private deleteSeen(replica: number, key: FlowKey): void {
-    this.record(replica, { kind: 'delete', key, observed: new Set(this.seenWrites(replica, key)) })
+    this.log.record(replica, { kind: 'delete', key, observed: new Set(this.seenWrites(replica, key)) })
   }
 
   apply(replica: number, op: FlowOp, nowMs: number): void {
@@ -93,11 +88,11 @@ class FlowReference {
     // A write to an idle entry first removes everything seen of it.
     if (this.seen(replica, op.key).length > 0 && this.expired(replica, op.key, nowMs)) this.deleteSeen(replica, op.key)
     const timeMs = Math.max(Math.floor(nowMs), op.kind === 'raise' && op.field === 'lastSeen' ? Math.floor(op.n) : -Infinity)
-    this.record(replica, { kind: 'write', origin: replica, key: op.key, timeMs, counters: countersOf(op) })
+    this.log.record(replica, { kind: 'write', origin: replica, key: op.key, timeMs, counters: countersOf(op) })
   }
 
   sync(from: number, to: number): void {
-    for (const id of this.known[from]!) this.known[to]!.add(id)
+    this.log.sync(from, to)
   }
 }
 
