@@ -63,6 +63,9 @@ function peerKey(id: string, incarnation: number): string {
   return `${incarnation}:${id}`
 }
 
+/** A Yjs state vector naming no client: the update after it is the whole doc. */
+const EMPTY_STATE_VECTOR = new Uint8Array([0])
+
 const identityOrigins: OriginCodec = { size: Number.MAX_SAFE_INTEGER, toWire: (origin) => origin, toLocal: (ref) => ref }
 
 export class GossipEngine implements SlotDecoder {
@@ -139,6 +142,82 @@ export class GossipEngine implements SlotDecoder {
     const now = host.now()
     for (const member of frame.members) host.membership.merge(member, now)
 
+    const { local, changed, peerDocs } = this.applyContent(frame)
+
+    const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
+    const belief = this.beliefs.get(senderKey) ?? []
+    for (let ref = 0; ref < local.length; ref++) {
+      const origin = local[ref]!
+      if ((belief[origin] ?? 0) < frame.origins[ref]!.known) belief[origin] = frame.origins[ref]!.known
+    }
+    this.beliefs.set(senderKey, belief)
+    if (peerDocs.size > 0) this.peerDocDigests.set(senderKey, peerDocs)
+    if (changed.size > 0) host.remoteChange(changed)
+
+    if (frame.kind === FrameKind.Push) {
+      const docsDiffer = this.docsDiffer(peerDocs)
+      const peerLacks = this.peerLacks(belief) || docsDiffer
+      // Differing docs also ask for more: the pusher's answer then carries its step 2, so a
+      // doc edit whose push was lost still reaches us within this exchange.
+      const weLack = this.weLack(frame, local) || docsDiffer
+      if (peerLacks || weLack) {
+        host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, belief, peerDocs, true))
+      }
+    } else if (frame.kind === FrameKind.ReplyWantsMore) {
+      host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true))
+    }
+  }
+
+  /**
+   * Applies a record read back from persistence: its changes and doc content, without taking
+   * its sender for a peer or answering it.
+   */
+  restore(frame: ParsedFrame): void {
+    const { changed } = this.applyContent(frame)
+    if (changed.size > 0) this.host.remoteChange(changed)
+  }
+
+  /**
+   * A record for persistence: the changes after `from` (by local origin) of `origin` alone, or
+   * of every origin when `origin` is null, and each doc's content after its state vector in
+   * `docsSince` (all of it when that entry is missing). No members, no size budget, a checksum.
+   */
+  encodeRecord(from: readonly number[], origin: number | null, docsSince: readonly (Uint8Array | undefined)[]): Uint8Array {
+    const host = this.host
+    host.stampOwnWrites()
+    const encoder = beginFrame(host.fingerprint, null)
+    writeU8(encoder, FrameKind.Final)
+    encoding.writeVarString(encoder, host.id)
+    writeVarUint(encoder, host.incarnation)
+    encoding.writeVarString(encoder, '')
+    writeMembers(encoder, [])
+    writeOrigins(encoder, host.origins.ids, host.origins.incarnations, host.origins.known)
+    const groups = encoding.createEncoder()
+    let groupCount = 0
+    for (let index = 0; index < host.origins.size; index++) {
+      if (origin !== null && index !== origin) continue
+      const start = from[index] ?? 0
+      const to = host.origins.known[index]!
+      if (to <= start) continue
+      this.writeGroup(groups, index, start, to, Number.MAX_SAFE_INTEGER)
+      groupCount++
+    }
+    writeVarUint(encoder, groupCount)
+    encoding.writeUint8Array(encoder, encoding.toUint8Array(groups))
+    const docs = host.fields.filter((field) => field.doc !== null)
+    writeVarUint(encoder, docs.length)
+    for (const field of docs) {
+      writeVarUint(encoder, field.index)
+      writeU8(encoder, 0)
+      writeVarUint(encoder, 1)
+      writeVarBytes(encoder, docType.step2For(field.doc!, docsSince[field.index] ?? EMPTY_STATE_VECTOR))
+    }
+    return sealFrame(encoder, null)
+  }
+
+  /** Applies a frame's changes and doc messages; returns the local origins it names and what changed. */
+  private applyContent(frame: ParsedFrame): { local: number[]; changed: Set<number>; peerDocs: Map<number, docType.DocDigest> } {
+    const host = this.host
     const local = frame.origins.map((origin) => host.origins.intern(origin.id, origin.incarnation))
     const codec: OriginCodec = { size: local.length, toWire: (origin) => origin, toLocal: (ref) => local[ref]! }
     const changed = new Set<number>()
@@ -168,28 +247,7 @@ export class GossipEngine implements SlotDecoder {
       if (section.digest) peerDocs.set(section.field, section.digest)
     }
 
-    const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
-    const belief = this.beliefs.get(senderKey) ?? []
-    for (let ref = 0; ref < local.length; ref++) {
-      const origin = local[ref]!
-      if ((belief[origin] ?? 0) < frame.origins[ref]!.known) belief[origin] = frame.origins[ref]!.known
-    }
-    this.beliefs.set(senderKey, belief)
-    if (peerDocs.size > 0) this.peerDocDigests.set(senderKey, peerDocs)
-    if (changed.size > 0) host.remoteChange(changed)
-
-    if (frame.kind === FrameKind.Push) {
-      const docsDiffer = this.docsDiffer(peerDocs)
-      const peerLacks = this.peerLacks(belief) || docsDiffer
-      // Differing docs also ask for more: the pusher's answer then carries its step 2, so a
-      // doc edit whose push was lost still reaches us within this exchange.
-      const weLack = this.weLack(frame, local) || docsDiffer
-      if (peerLacks || weLack) {
-        host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, belief, peerDocs, true))
-      }
-    } else if (frame.kind === FrameKind.ReplyWantsMore) {
-      host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true))
-    }
+    return { local, changed, peerDocs }
   }
 
   /** Records an applied change in the origin's log, compacting the log now and then. */

@@ -4,6 +4,7 @@
  */
 import { createHybridClock, observe, tick } from '../crdts/hlc.js'
 import { fnv1a32String } from '../crdts/hash.js'
+import * as docType from '../crdts/doc.js'
 import type { TypeContext } from '../crdts/slot-type.js'
 import { type FrameKey, createFrameKey } from './auth.js'
 import { ElasticStateError, AuthError, DecodeError, LifecycleError, ProtocolVersionError, SchemaMismatchError } from './errors.js'
@@ -15,6 +16,8 @@ import { DirtyList, OriginTable } from './origin-table.js'
 import { type Scheduler, realScheduler } from './scheduler.js'
 import type { Schema, SchemaFields } from './schema.js'
 import type { Transport } from './transport.js'
+import type { Persistence } from './persistence.js'
+import { parseFrame } from './frame.js'
 import { type Emitter, type ReplicaEvents, createEmitter } from './events.js'
 import { type ReplicaStats, StatsCounters } from './stats.js'
 
@@ -47,6 +50,11 @@ export interface ReplicaOptions {
   random?: () => number
   /** Distinguishes restarts of the same id; must grow across restarts (default: from the clock and randomness). */
   incarnation?: number
+  /**
+   * Keeps state across restarts: `start()` loads what it holds, `flush()` makes own writes
+   * durable in it (see `filePersistence` in `elastic-state/node`).
+   */
+  persistence?: Persistence
 }
 
 export type ReplicaStatus = 'created' | 'running' | 'leaving' | 'stopped'
@@ -121,6 +129,15 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   private leaveWaiters: (() => void)[] = []
   private leaveTarget = 0
   private leaveStartedAt = 0
+  private readonly persistence: Persistence | undefined
+  /** Own version and doc state vectors the persistence holds. */
+  private persistedTo = 0
+  private persistedDocs: (Uint8Array | undefined)[] = []
+  private storeBytes = 0
+  private storeSnapshotBytes = 0
+  private lastPersist: Promise<void> = Promise.resolve()
+  /** Set once the store's records are applied: before that, nothing is written to it. */
+  private storeReady = false
 
   constructor(readonly schema: Schema<F>, options: ReplicaOptions) {
     this.config = resolveConfig(options.gossip)
@@ -134,6 +151,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     this.incarnation = incarnation
     this.address = id
     this.transport = options.transport
+    this.persistence = options.persistence
     this.fingerprint = schema.fingerprint
     this.key = options.secret === undefined ? null : createFrameKey(options.secret)
     this.ownOrigin = this.origins.intern(id, incarnation)
@@ -171,6 +189,18 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   start(): Promise<void> {
     if (this.status !== 'created') return Promise.reject(new LifecycleError(`replica ${this.id} cannot start: it is ${this.status}`))
     this.status = 'running'
+    if (this.persistence) {
+      const store = this.persistence
+      return store.load().then((records) => this.restore(records)).then(() => this.openTransport(), (error) => {
+        this.halt()
+        return store.close().catch(() => {}).then(() => { throw error })
+      })
+    }
+    return this.openTransport()
+  }
+
+  private openTransport(): Promise<void> {
+    if (this.status !== 'running') return Promise.resolve()
     if (!this.transport) {
       this.scheduleRound()
       return Promise.resolve()
@@ -194,7 +224,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   flush(): Promise<void> {
     if (this.status === 'running' || this.status === 'leaving') this.round(false)
     else this.stampDirty()
-    return Promise.resolve()
+    return this.persist()
   }
 
   leave(): Promise<void> {
@@ -208,6 +238,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       this.status = 'leaving'
       this.leaveStartedAt = this.scheduler.now()
       this.stampDirty()
+      this.persist().catch((error) => this.reportStoreError(error))
       this.leaveTarget = this.sequence
       this.round(false)
       this.checkHandoff()
@@ -216,10 +247,13 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   }
 
   stop(): Promise<void> {
+    const wasRunning = this.status === 'running' || this.status === 'leaving'
+    const persisted = wasRunning ? this.persist().catch((error) => this.reportStoreError(error)) : this.lastPersist
     this.halt()
     // A leave still waiting for its handoff ends here too (without the handoff).
     this.resolveLeaveWaiters()
-    return this.transport && this.transportOpen ? this.closeTransport() : Promise.resolve()
+    const closing = this.transport && this.transportOpen ? this.closeTransport() : Promise.resolve()
+    return Promise.all([closing, persisted.then(() => this.closeStore())]).then(() => undefined)
   }
 
   snapshot(): Record<string, unknown> {
@@ -234,7 +268,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   }
 
   stats(): ReplicaStats {
-    return this.counters.snapshot({ members: this.members().length, origins: this.origins.size, version: this.sequence, lagMs: this.lagMs() })
+    return this.counters.snapshot({ members: this.members().length, origins: this.origins.size, version: this.sequence, lagMs: this.lagMs(), lagByPeer: this.lagByPeer() })
   }
 
   on<E extends keyof ReplicaEvents>(event: E, listener: ReplicaEvents[E]): void {
@@ -393,7 +427,9 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       this.gossip.announce(peer.address)
     }
     this.halt()
-    const finish = () => this.resolveLeaveWaiters()
+    const finish = () => {
+      this.closeStore().then(() => this.resolveLeaveWaiters())
+    }
     if (this.transport && this.transportOpen) this.closeTransport().then(finish, finish)
     else finish()
   }
@@ -417,12 +453,85 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     return minimum
   }
 
+  /** Per live peer, the age of the oldest own change it has not confirmed. */
+  private lagByPeer(): Record<string, number> {
+    const lag: Record<string, number> = {}
+    const now = this.scheduler.now()
+    for (const peer of this.membership.livePeers()) {
+      const known = this.gossip.believedKnown(peer, this.ownOrigin)
+      const oldest = this.stampTimes.find((stamp) => stamp.version > known)
+      lag[peer.id] = oldest ? now - oldest.atMs : 0
+    }
+    return lag
+  }
+
+  // ---- persistence ----
+
+  /** Applies the records a store holds, then starts the store over with one snapshot. */
+  private restore(records: Uint8Array[]): Promise<void> {
+    for (const bytes of records) {
+      const frame = parseFrame(bytes, this.fingerprint, null, { maxFrameBytes: Number.MAX_SAFE_INTEGER }, this.gossip)
+      for (const origin of frame.origins) {
+        if (origin.id === this.id && origin.incarnation >= this.incarnation) {
+          throw new LifecycleError(`replica ${this.id}: the persisted state holds incarnation ${origin.incarnation}, not older than this one (${this.incarnation}); incarnations must grow across restarts`)
+        }
+      }
+      this.gossip.restore(frame)
+    }
+    this.storeReady = true
+    return this.persist(true)
+  }
+
+  /**
+   * Makes own changes durable: a record of what the store lacks, or a snapshot of everything
+   * once the records since the last snapshot outweigh it. Resolves when the store has it.
+   */
+  private persist(snapshot = false): Promise<void> {
+    const store = this.persistence
+    if (!store || !this.storeReady) return this.lastPersist
+    this.stampDirty()
+    const docVectors = this.fields.map((field) => (field.doc ? docType.digest(field.doc).stateVector : undefined))
+    const docsChanged = docVectors.some((vector, index) => vector !== undefined && !sameBytes(vector, this.persistedDocs[index]))
+    if (!snapshot && this.sequence === this.persistedTo && !docsChanged) return this.lastPersist
+    let write: Promise<void>
+    if (snapshot || this.storeBytes > Math.max(1 << 20, 2 * this.storeSnapshotBytes)) {
+      const record = this.gossip.encodeRecord([], null, [])
+      this.storeBytes = this.storeSnapshotBytes = record.length
+      write = store.replace(record)
+    } else {
+      const from: number[] = []
+      from[this.ownOrigin] = this.persistedTo
+      const record = this.gossip.encodeRecord(from, this.ownOrigin, this.persistedDocs)
+      this.storeBytes += record.length
+      write = store.append(record)
+    }
+    this.persistedTo = this.sequence
+    this.persistedDocs = docVectors
+    this.lastPersist = write
+    return write
+  }
+
+  private closeStore(): Promise<void> {
+    if (!this.persistence) return Promise.resolve()
+    return this.lastPersist.catch(() => {}).then(() => this.persistence!.close()).catch((error) => this.reportStoreError(error))
+  }
+
+  private reportStoreError(error: unknown): void {
+    this.emitter.emit('error', new ElasticStateError(`persistence of ${this.id} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }))
+  }
+
   /** Age of the oldest own change some live peer has not confirmed (0 when all have). */
   private lagMs(): number {
     const acknowledged = this.minimumAcknowledged()
     const oldest = this.stampTimes.find((stamp) => stamp.version > acknowledged)
     return oldest ? this.scheduler.now() - oldest.atMs : 0
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
+  if (!b || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /**

@@ -20,6 +20,8 @@ export interface ReplicaStats {
   version: number
   /** Age in ms of the oldest own change that some live peer has not confirmed (0 when none). */
   lagMs: number
+  /** The same age per live peer, by peer id. */
+  lagByPeer: Record<string, number>
 }
 
 export class StatsCounters {
@@ -48,7 +50,7 @@ export class StatsCounters {
     this.rounds++
   }
 
-  snapshot(extra: Pick<ReplicaStats, 'members' | 'origins' | 'version' | 'lagMs'>): ReplicaStats {
+  snapshot(extra: Pick<ReplicaStats, 'members' | 'origins' | 'version' | 'lagMs' | 'lagByPeer'>): ReplicaStats {
     const reasons = this.rejectedByReason
     return {
       bytesSent: this.bytesSent, bytesReceived: this.bytesReceived,
