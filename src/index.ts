@@ -4,6 +4,11 @@ export type {
   Schema, SchemaFields, FieldSpec, CounterSpec, PNCounterSpec, RegisterSpec, MaxRegisterSpec, SetSpec,
   PerInstanceSpec, FlowTableSpec, FlowFieldSpec, DocSpec,
 } from './schema.js'
+export { custom } from './custom-spec.js'
+export type { CustomSpec, CustomTypeDefinition, CustomWrites } from './custom-spec.js'
+export type { CustomHandle, CustomWriteArgs } from './custom-handle.js'
+export type { WriteContext } from '../crdts/custom.js'
+export type { ByteReader, ByteWriter } from '../crdts/custom-codec.js'
 export { createReplica } from './replica.js'
 export type { Replica, ReplicaOptions, GossipOptions, ReplicaStatus } from './replica.js'
 export type {
@@ -14,6 +19,8 @@ export type { ReplicaEvents, ChangeEvent } from './events.js'
 export type { ReplicaStats, RejectReason } from './stats.js'
 export type { Transport, FrameHandler } from './transport.js'
 export type { Persistence } from './persistence.js'
+export { memoryPersistence } from './memory-persistence.js'
+export type { MemoryPersistence } from './memory-persistence.js'
 export { broadcastChannelTransport } from './broadcast-transport.js'
 export type { BroadcastChannelTransport, BroadcastChannelTransportOptions } from './broadcast-transport.js'
 export { webSocketClientTransport } from './ws-client-transport.js'

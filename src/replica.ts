@@ -67,11 +67,14 @@ export interface Replica<F extends SchemaFields = SchemaFields> {
   readonly schema: Schema<F>
   /** Start listening and join through the transport's seeds. */
   start(): Promise<void>
-  /** Run a gossip round now. */
+  /** Run a gossip round now; with persistence, resolves once own writes so far are durable. */
   flush(): Promise<void>
   /** Graceful scale-in: hand own updates to a peer, announce the departure, stop. */
   leave(): Promise<void>
-  /** Stop without announcing (peers detect the failure by time-out). */
+  /**
+   * Stop without announcing (peers detect the failure by time-out). Writes nothing to the
+   * persistence: call `flush()` first to keep the latest writes.
+   */
   stop(): Promise<void>
   /** Plain-data global view of every field, keys in sorted order. */
   snapshot(): Record<string, unknown>
@@ -247,13 +250,12 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   }
 
   stop(): Promise<void> {
-    const wasRunning = this.status === 'running' || this.status === 'leaving'
-    const persisted = wasRunning ? this.persist().catch((error) => this.reportStoreError(error)) : this.lastPersist
     this.halt()
     // A leave still waiting for its handoff ends here too (without the handoff).
     this.resolveLeaveWaiters()
     const closing = this.transport && this.transportOpen ? this.closeTransport() : Promise.resolve()
-    return Promise.all([closing, persisted.then(() => this.closeStore())]).then(() => undefined)
+    // Like a crash, stop writes nothing more: what flush() confirmed is what the store keeps.
+    return Promise.all([closing, this.closeStore()]).then(() => undefined)
   }
 
   snapshot(): Record<string, unknown> {
