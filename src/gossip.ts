@@ -80,6 +80,12 @@ export class GossipEngine implements SlotDecoder {
   private readonly compactAt: number[] = []
   /** Local doc edits of this round, pushed with every push of the round. */
   private roundDocUpdates: (Uint8Array | null)[] = []
+  /**
+   * Groups encoded this round, by origin, start and end: peers that lack the same changes get
+   * the same bytes, encoded once. Cleared every round; a cached group stays valid data (slot
+   * versions only grow), it only may not be the newest.
+   */
+  private readonly groupCache = new Map<string, { bytes: Uint8Array; budget: number; complete: boolean }>()
 
   constructor(private readonly host: GossipHost) {}
 
@@ -122,6 +128,7 @@ export class GossipEngine implements SlotDecoder {
 
   /** Takes this round's local doc edits (pushed to every target of the round). */
   collectDocUpdates(): void {
+    this.groupCache.clear()
     this.roundDocUpdates = this.host.fields.map((field) => (field.doc ? docType.takePending(field.doc) : null))
   }
 
@@ -323,7 +330,17 @@ export class GossipEngine implements SlotDecoder {
         if (to <= from) continue
         const remaining = budgetBytes - encoding.length(groups)
         if (remaining <= 32) break
-        this.writeGroup(groups, origin, from, to, remaining)
+        const key = `${origin}:${from}:${to}`
+        const cached = this.groupCache.get(key)
+        if (cached && (cached.complete ? cached.bytes.length <= remaining : cached.budget === remaining)) {
+          encoding.writeUint8Array(groups, cached.bytes)
+        } else {
+          const group = encoding.createEncoder()
+          const complete = this.writeGroup(group, origin, from, to, remaining)
+          const bytes = encoding.toUint8Array(group)
+          this.groupCache.set(key, { bytes, budget: remaining, complete })
+          encoding.writeUint8Array(groups, bytes)
+        }
         groupCount++
       }
     }
@@ -331,8 +348,8 @@ export class GossipEngine implements SlotDecoder {
     encoding.writeUint8Array(encoder, encoding.toUint8Array(groups))
   }
 
-  /** One origin's changes after `from`, in version order, cut at `budgetBytes`. */
-  private writeGroup(encoder: Encoder, origin: number, from: number, to: number, budgetBytes: number): void {
+  /** One origin's changes after `from`, in version order, cut at `budgetBytes`; returns whether all fit. */
+  private writeGroup(encoder: Encoder, origin: number, from: number, to: number, budgetBytes: number): boolean {
     const host = this.host
     const log = host.origins.logs[origin]!
     const slots = encoding.createEncoder()
@@ -361,6 +378,7 @@ export class GossipEngine implements SlotDecoder {
     writeVarUint(encoder, coveredTo)
     writeVarUint(encoder, count)
     encoding.writeUint8Array(encoder, encoding.toUint8Array(slots))
+    return coveredTo === to
   }
 
   private writeDocs(encoder: Encoder, kind: FrameKind, peerDocs: Map<number, docType.DocDigest> | null): void {

@@ -81,6 +81,9 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Web
     maxPayload: limits.maxFrameBytes,
     handshakeTimeout: 5_000,
     perMessageDeflate: false,
+    // Masking protects HTTP proxies from scripts in browsers; between replicas it only costs a
+    // pass over every byte on both ends. A zero mask makes the ws package skip it.
+    generateMask: (mask: Buffer) => { mask.fill(0) },
     ...(tls ? { ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized ?? true } : {}),
   }
 

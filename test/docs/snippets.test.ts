@@ -22,6 +22,8 @@ const docsDir = join(root, 'docs')
 const entryPoints: Record<string, string> = {
   'elastic-state': join(root, 'src', 'index.ts'),
   'elastic-state/sim': join(root, 'src', 'sim', 'index.ts'),
+  'elastic-state/node': join(root, 'src', 'node', 'index.ts'),
+  'elastic-state/testing': join(root, 'src', 'testing', 'index.ts'),
 }
 
 interface Snippet {
