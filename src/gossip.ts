@@ -63,6 +63,9 @@ function peerKey(id: string, incarnation: number): string {
   return `${incarnation}:${id}`
 }
 
+/** Rounds a push waits for a peer to confirm what an earlier push carried before sending it again. */
+const RESEND_AFTER_ROUNDS = 3
+
 /** A Yjs state vector naming no client: the update after it is the whole doc. */
 const EMPTY_STATE_VECTOR = new Uint8Array([0])
 
@@ -85,7 +88,16 @@ export class GossipEngine implements SlotDecoder {
    * the same bytes, encoded once. Cleared every round; a cached group stays valid data (slot
    * versions only grow), it only may not be the newest.
    */
-  private readonly groupCache = new Map<string, { bytes: Uint8Array; budget: number; complete: boolean }>()
+  private readonly groupCache = new Map<string, { bytes: Uint8Array; budget: number; coveredTo: number }>()
+  /**
+   * What our pushes already carried to each peer (by origin: up to which version, and when).
+   * A push starts after that for a while instead of resending what is on its way; if the peer's
+   * reports do not catch up within `RESEND_AFTER_ROUNDS` rounds, the push falls back to them.
+   */
+  private readonly pushed = new Map<string, { to: number[]; at: number[] }>()
+  /** Each origin's vector entry at the start of the previous round, and of this one. */
+  private readonly settled: number[] = []
+  private readonly lastRoundKnown: number[] = []
 
   constructor(private readonly host: GossipHost) {}
 
@@ -129,13 +141,37 @@ export class GossipEngine implements SlotDecoder {
   /** Takes this round's local doc edits (pushed to every target of the round). */
   collectDocUpdates(): void {
     this.groupCache.clear()
+    // Pushes forward another origin's changes a round after we learnt them: by then the origin
+    // itself has pushed them to its own targets, and a peer that still lacks them asks.
+    const known = this.host.origins.known
+    for (let origin = 0; origin < known.length; origin++) {
+      this.settled[origin] = this.lastRoundKnown[origin] ?? 0
+      this.lastRoundKnown[origin] = known[origin]!
+    }
     this.roundDocUpdates = this.host.fields.map((field) => (field.doc ? docType.takePending(field.doc) : null))
   }
 
   /** Opens an exchange with a peer (`null`: a seed we know only by address). */
   push(peer: PeerRef | null, address: string): void {
     const belief = peer === null ? undefined : this.beliefs.get(peerKey(peer.id, peer.incarnation))
-    this.host.send(address, this.buildFrame(FrameKind.Push, belief, null, belief !== undefined))
+    if (peer === null || belief === undefined) {
+      this.host.send(address, this.buildFrame(FrameKind.Push, belief, null, false))
+      return
+    }
+    const key = peerKey(peer.id, peer.incarnation)
+    const now = this.host.now()
+    const pushed = this.pushed.get(key) ?? { to: [], at: [] }
+    this.pushed.set(key, pushed)
+    const start = belief.slice()
+    const horizon = RESEND_AFTER_ROUNDS * this.host.config.intervalMs
+    for (let origin = 0; origin < pushed.to.length; origin++) {
+      const sent = pushed.to[origin]
+      if (sent !== undefined && now - pushed.at[origin]! < horizon && sent > (start[origin] ?? 0)) start[origin] = sent
+    }
+    this.host.send(address, this.buildFrame(FrameKind.Push, start, null, true, (origin, coveredTo) => {
+      pushed.to[origin] = coveredTo
+      pushed.at[origin] = now
+    }))
   }
 
   /** Tells live peers something final (a graceful leave): members and digest only. */
@@ -295,7 +331,7 @@ export class GossipEngine implements SlotDecoder {
    * A frame for a peer: members, our origins with our vector, the changes the peer lacks by
    * `belief` (none when `withDeltas` is false), and doc sync sections.
    */
-  private buildFrame(kind: FrameKind, belief: number[] | undefined, peerDocs: Map<number, docType.DocDigest> | null, withDeltas: boolean): Uint8Array {
+  private buildFrame(kind: FrameKind, belief: number[] | undefined, peerDocs: Map<number, docType.DocDigest> | null, withDeltas: boolean, onGroup?: (origin: number, coveredTo: number) => void): Uint8Array {
     const host = this.host
     host.stampOwnWrites()
     const encoder = beginFrame(host.fingerprint, host.key)
@@ -306,7 +342,7 @@ export class GossipEngine implements SlotDecoder {
     writeMembers(encoder, host.membership.gossipable(host.now()))
     writeOrigins(encoder, host.origins.ids, host.origins.incarnations, host.origins.known)
     const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
-    this.writeGroups(encoder, withDeltas ? belief ?? [] : null, budget)
+    this.writeGroups(encoder, withDeltas ? belief ?? [] : null, budget, kind === FrameKind.Push, onGroup)
     this.writeDocs(encoder, kind, peerDocs)
     return sealFrame(encoder, host.key)
   }
@@ -317,7 +353,7 @@ export class GossipEngine implements SlotDecoder {
     return bytes
   }
 
-  private writeGroups(encoder: Encoder, belief: number[] | null, budgetBytes: number): void {
+  private writeGroups(encoder: Encoder, belief: number[] | null, budgetBytes: number, pushing: boolean, onGroup?: (origin: number, coveredTo: number) => void): void {
     const host = this.host
     const groups = encoding.createEncoder()
     let groupCount = 0
@@ -326,21 +362,20 @@ export class GossipEngine implements SlotDecoder {
       for (let origin = 0; origin < host.origins.size; origin++) if (origin !== host.ownOrigin) order.push(origin)
       for (const origin of order) {
         const from = belief[origin] ?? 0
-        const to = host.origins.known[origin]!
+        const to = pushing && origin !== host.ownOrigin ? Math.min(host.origins.known[origin]!, this.settled[origin] ?? 0) : host.origins.known[origin]!
         if (to <= from) continue
         const remaining = budgetBytes - encoding.length(groups)
         if (remaining <= 32) break
         const key = `${origin}:${from}:${to}`
-        const cached = this.groupCache.get(key)
-        if (cached && (cached.complete ? cached.bytes.length <= remaining : cached.budget === remaining)) {
-          encoding.writeUint8Array(groups, cached.bytes)
-        } else {
+        let entry = this.groupCache.get(key)
+        if (!entry || !(entry.coveredTo === to ? entry.bytes.length <= remaining : entry.budget === remaining)) {
           const group = encoding.createEncoder()
-          const complete = this.writeGroup(group, origin, from, to, remaining)
-          const bytes = encoding.toUint8Array(group)
-          this.groupCache.set(key, { bytes, budget: remaining, complete })
-          encoding.writeUint8Array(groups, bytes)
+          const coveredTo = this.writeGroup(group, origin, from, to, remaining)
+          entry = { bytes: encoding.toUint8Array(group), budget: remaining, coveredTo }
+          this.groupCache.set(key, entry)
         }
+        encoding.writeUint8Array(groups, entry.bytes)
+        onGroup?.(origin, entry.coveredTo)
         groupCount++
       }
     }
@@ -348,8 +383,8 @@ export class GossipEngine implements SlotDecoder {
     encoding.writeUint8Array(encoder, encoding.toUint8Array(groups))
   }
 
-  /** One origin's changes after `from`, in version order, cut at `budgetBytes`; returns whether all fit. */
-  private writeGroup(encoder: Encoder, origin: number, from: number, to: number, budgetBytes: number): boolean {
+  /** One origin's changes after `from`, in version order, cut at `budgetBytes`; returns the version it covers to. */
+  private writeGroup(encoder: Encoder, origin: number, from: number, to: number, budgetBytes: number): number {
     const host = this.host
     const log = host.origins.logs[origin]!
     const slots = encoding.createEncoder()
@@ -378,7 +413,7 @@ export class GossipEngine implements SlotDecoder {
     writeVarUint(encoder, coveredTo)
     writeVarUint(encoder, count)
     encoding.writeUint8Array(encoder, encoding.toUint8Array(slots))
-    return coveredTo === to
+    return coveredTo
   }
 
   private writeDocs(encoder: Encoder, kind: FrameKind, peerDocs: Map<number, docType.DocDigest> | null): void {

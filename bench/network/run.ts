@@ -65,7 +65,7 @@ async function startWorker(args: WorkerArgs): Promise<Worker> {
 
 const read = async (worker: Worker) => {
   worker.child.send({ op: 'read' })
-  return worker.next((message) => message.read === true) as Promise<{ packets: number; flows: number; members: number; at: number }>
+  return worker.next((message) => message.read === true) as Promise<{ packets: number; flows: number; members: number; at: number; stats: { bytesSent: number; framesSent: number } }>
 }
 
 const base = { flows: config.flows, packets: config.packets, replicas: config.replicas, batch: config.batch, seed: config.seed, intervalMs: config.intervalMs }
@@ -97,6 +97,8 @@ const result = {
   packetsProcessed: processed,
   seconds: (finishedAt - startedAt) / 1000,
   packetsPerSecond: processed / ((finishedAt - startedAt) / 1000),
+  wireBytesPerPacket: views.reduce((total, view) => total + view.stats.bytesSent, 0) / config.packets,
+  framesSent: views.reduce((total, view) => total + view.stats.framesSent, 0),
   globalBehindAtEndMs: Math.max(0, caughtUpAt - finishedAt),
   globalBehindAtEndIntervals: Math.max(0, caughtUpAt - finishedAt) / config.intervalMs,
   joiner: { flows: flowsHeld, catchUpMs: caughtUp.ms as number, bytesReceived: caughtUp.bytesReceived as number, includingProcessStartMs: joinerTotalMs },
