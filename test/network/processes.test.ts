@@ -81,6 +81,26 @@ describe('replicas in five processes on loopback', () => {
     await converged()
   })
 
+  it('a killed process is dropped from perInstance reductions, its counts stay, and it rejoins after a restart', async () => {
+    for (const [index, node] of nodes().entries()) await node.call({ op: 'load', value: 10 ** index })
+    const p1 = cluster.get('p1')!
+    const p5 = cluster.get('p5')!
+    await p5.call({ op: 'increment', n: 11 })
+    expectedPackets += 11
+    await converged()
+    type Loaded = Snapshot & { load: number }
+    await eventually(() => snapshot(p1) as Promise<Loaded>, (s) => s.load === 11111, 5000, 'load summed over five instances')
+    await p5.kill()
+    cluster.delete('p5')
+    await eventually(() => members(p1), (list) => !list.includes('p5'), 5000, 'p5 declared failed')
+    const after = await eventually(() => snapshot(p1) as Promise<Loaded>, (s) => s.load === 1111, 5000, 'p5 left out of the load sum')
+    expect(after.packets).toBe(expectedPackets)
+    const back = await start('p5')
+    cluster.set('p5', back)
+    await eventually(() => members(p1), (list) => list.includes('p5'), 5000, 'p5 back among the members')
+    await converged()
+  })
+
   it('SIGKILL and a restart from its directory lose no write that flush() confirmed', async () => {
     const p2 = cluster.get('p2')!
     // Cut p2 off, so what it writes now can only come back from its disk.
