@@ -141,6 +141,8 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   private lastPersist: Promise<void> = Promise.resolve()
   /** Set once the store's records are applied: before that, nothing is written to it. */
   private storeReady = false
+  /** A write to the store failed: the next one is a whole snapshot. */
+  private storeFailed = false
 
   constructor(readonly schema: Schema<F>, options: ReplicaOptions) {
     this.config = resolveConfig(options.gossip)
@@ -496,7 +498,9 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     const docsChanged = docVectors.some((vector, index) => vector !== undefined && !sameBytes(vector, this.persistedDocs[index]))
     if (!snapshot && this.sequence === this.persistedTo && !docsChanged) return this.lastPersist
     let write: Promise<void>
-    if (snapshot || this.storeBytes > Math.max(1 << 20, 2 * this.storeSnapshotBytes)) {
+    // After a failed write the store may lack a record the next one continues: start over whole.
+    if (snapshot || this.storeFailed || this.storeBytes > Math.max(1 << 20, 2 * this.storeSnapshotBytes)) {
+      this.storeFailed = false
       const record = this.gossip.encodeRecord([], null, [])
       this.storeBytes = this.storeSnapshotBytes = record.length
       write = store.replace(record)
@@ -509,6 +513,10 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     }
     this.persistedTo = this.sequence
     this.persistedDocs = docVectors
+    write = write.catch((error: unknown) => {
+      this.storeFailed = true
+      throw error
+    })
     this.lastPersist = write
     return write
   }

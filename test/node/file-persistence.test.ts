@@ -179,3 +179,37 @@ describe('a replica on filePersistence', () => {
     await back.stop()
   })
 })
+
+describe('a replica whose store fails a write', () => {
+  it('rejects that flush, and the next flush writes everything again, so no confirmed write is lost', async () => {
+    const { memoryPersistence } = await import('elastic-state')
+    const inner = memoryPersistence()
+    let failNext = false
+    const flaky = {
+      ...inner,
+      load: () => inner.load(),
+      replace: (record: Uint8Array) => inner.replace(record),
+      append: (record: Uint8Array) => {
+        if (failNext) {
+          failNext = false
+          return Promise.reject(new Error('disk full'))
+        }
+        return inner.append(record)
+      },
+    }
+    const first = createReplica(Monitor, { id: 'vnf-1', persistence: flaky })
+    await first.start()
+    first.state.packets.increment(1)
+    await first.flush()
+    failNext = true
+    first.state.packets.increment(10)
+    await expect(first.flush()).rejects.toThrow('disk full')
+    first.state.packets.increment(100)
+    await first.flush()
+    await first.stop()
+    const second = createReplica(Monitor, { id: 'vnf-1', persistence: inner })
+    await second.start()
+    expect(second.state.packets.global).toBe(111)
+    await second.stop()
+  })
+})
