@@ -3,5 +3,5 @@
 export { createSimulation } from './simulation.js'
 export type { RunUntilConvergedOptions, Simulation, SimulationOptions, SpawnOptions } from './simulation.js'
 export { SimNetwork } from './network.js'
-export type { SimCallbackError, SimNetworkStats, SimTransport } from './network.js'
+export type { InFlightFrame, SimCallbackError, SimNetworkStats, SimTransport } from './network.js'
 export type { SimNetworkOptions } from './network-options.js'

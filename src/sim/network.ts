@@ -51,6 +51,23 @@ export interface SimNetworkStats {
   timerErrors: number
 }
 
+/**
+ * One frame copy on its way: scheduled for delivery and not yet delivered or dropped. A copy
+ * made by random duplication is listed on its own. What `SimNetwork.framesInFlight` lists, for
+ * tools that draw or inspect the traffic; reading it changes nothing.
+ */
+export interface InFlightFrame {
+  /** Sender's id. */
+  readonly from: string
+  /** Receiver's id. */
+  readonly to: string
+  /** Virtual time at which it was sent. */
+  readonly sentMs: number
+  /** Virtual time at which it is due (delivered then, or dropped if the receiver is gone). */
+  readonly dueMs: number
+  readonly sizeBytes: number
+}
+
 /** A callback that threw inside the simulation; it was caught, counted and kept here. */
 export interface SimCallbackError {
   readonly kind: 'frame-handler' | 'timer'
@@ -97,6 +114,8 @@ export class SimNetwork {
   private readonly random: prng.PRNG
   private readonly queue = new EventQueue()
   private readonly endpoints = new Map<string, Endpoint>()
+  /** Copies scheduled and not yet delivered or dropped, in scheduling order. */
+  private readonly framesOnTheWay = new Set<InFlightFrame>()
   /** Partition group index per id; ids not named share the group `undefined`. */
   private groupById = new Map<string, number>()
   private listeningIdsSorted: string[] | undefined = []
@@ -134,6 +153,14 @@ export class SimNetwork {
   /** A copy of the counters (see `SimNetworkStats` for the invariant they keep). */
   stats(): SimNetworkStats {
     return { ...this.counters }
+  }
+
+  /**
+   * The frame copies in flight now (as many as `stats().inFlight`), in the order they were
+   * scheduled. A new array on each call; the network does not change when it is read.
+   */
+  framesInFlight(): InFlightFrame[] {
+    return [...this.framesOnTheWay]
   }
 
   /**
@@ -383,11 +410,14 @@ export class SimNetwork {
       sender.fifoTailMsByReceiver.set(receiver.id, dueMs)
     }
     this.counters.inFlight++
-    this.queue.push(dueMs, () => this.deliver(sender, receiver, copy))
+    const onTheWay: InFlightFrame = { from: sender.id, to: receiver.id, sentMs: this.nowMs, dueMs, sizeBytes: copy.byteLength }
+    this.framesOnTheWay.add(onTheWay)
+    this.queue.push(dueMs, () => this.deliver(sender, receiver, copy, onTheWay))
   }
 
-  private deliver(sender: Endpoint, receiver: Endpoint, copy: Uint8Array): void {
+  private deliver(sender: Endpoint, receiver: Endpoint, copy: Uint8Array, onTheWay: InFlightFrame): void {
     this.counters.inFlight--
+    this.framesOnTheWay.delete(onTheWay)
     if (sender.state === 'detached' || receiver.state !== 'listening' || !this.reachable(sender.id, receiver.id)) {
       this.counters.dropped++
       return
