@@ -1,18 +1,15 @@
 /**
- * Hot-path benchmark: the per-packet writes of a network function, and delta encode + apply.
- * Reports medians of several runs and ratios against a plain-JS baseline run in the same
- * process. `npm run bench` (add `-- --runs 9` for more runs). Writes bench/results/hot-path-<time>.json.
+ * Micro-benchmarks of elastic-state's own operations: a counter increment, a flow write, and
+ * delta encode + apply, each against a plain-JS baseline run in the same process (ratios, not
+ * absolute times). The harness (run.ts) runs it in a child with the mode's sizes;
+ * `tsx bench/hot-path.ts [--runs 9]` runs it alone with the full sizes and writes
+ * bench/results/hot-path-<time>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { counter, createReplica, defineState, flowTable, type Replica, type Transport } from '../src/index.js'
+import type { MicroParameters } from './options.js'
 import { createRandom, flowKeyOf, median, packetSize, sampleZipf, zipfTable } from './workload.js'
-
-const runsArg = process.argv.indexOf('--runs')
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5
-const FLOWS = 100_000
-const OPS = 2_000_000
-const COUNTER_OPS = 20_000_000
-const DELTA_ENTRIES = 10_000
 
 const Monitor = defineState({
   packets: counter(),
@@ -37,14 +34,14 @@ function directNetwork() {
   return { replicas, transport }
 }
 
-function benchCounter(): number {
+function benchCounter({ runs, counterOps }: MicroParameters): number {
   const replica = createReplica(Monitor, { id: 'bench' })
   const packets = replica.state.packets
   const samples: number[] = []
-  for (let run = 0; run < RUNS; run++) {
-    samples.push(time(() => { for (let i = 0; i < COUNTER_OPS; i++) packets.increment() }) / COUNTER_OPS)
+  for (let run = 0; run < runs; run++) {
+    samples.push(time(() => { for (let i = 0; i < counterOps; i++) packets.increment() }) / counterOps)
   }
-  if (packets.local !== COUNTER_OPS * RUNS) throw new Error('counter check failed')
+  if (packets.local !== counterOps * runs) throw new Error('counter check failed')
   return median(samples)
 }
 
@@ -55,39 +52,39 @@ interface FlowFigures {
   steadyNs: number
 }
 
-function benchFlows(): { elastic: FlowFigures; baseline: FlowFigures } {
-  const cdf = zipfTable(FLOWS, 1.1)
+function benchFlows({ runs, flows: flowCount, flowOps }: MicroParameters): { elastic: FlowFigures; baseline: FlowFigures } {
+  const cdf = zipfTable(flowCount, 1.1)
   const random = createRandom(1)
-  const keys = Array.from({ length: FLOWS }, (_, flow) => flowKeyOf(flow))
-  const packetKeys: string[] = new Array(OPS)
-  const sizes = new Float64Array(OPS)
-  for (let i = 0; i < OPS; i++) {
+  const keys = Array.from({ length: flowCount }, (_, flow) => flowKeyOf(flow))
+  const packetKeys: string[] = new Array(flowOps)
+  const sizes = new Float64Array(flowOps)
+  for (let i = 0; i < flowOps; i++) {
     packetKeys[i] = keys[sampleZipf(cdf, random)]!
     sizes[i] = packetSize(random)
   }
   const samples = { elastic: { empty: [] as number[], steady: [] as number[] }, baseline: { empty: [] as number[], steady: [] as number[] } }
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < runs; run++) {
     const replica = createReplica(Monitor, { id: `bench-${run}` })
     const flows = replica.state.flows
     const elasticPass = () => time(() => {
-      for (let i = 0; i < OPS; i++) {
+      for (let i = 0; i < flowOps; i++) {
         const entry = flows.entry(packetKeys[i]!)
         entry.packets.increment()
         entry.bytes.increment(sizes[i]!)
       }
-    }) / OPS
+    }) / flowOps
     samples.elastic.empty.push(elasticPass())
     samples.elastic.steady.push(elasticPass())
     const map = new Map<string, Float64Array>()
     const baselinePass = () => time(() => {
-      for (let i = 0; i < OPS; i++) {
+      for (let i = 0; i < flowOps; i++) {
         const key = packetKeys[i]!
         let slot = map.get(key)
         if (slot === undefined) map.set(key, (slot = new Float64Array(2)))
         slot[0]! += 1
         slot[1]! += sizes[i]!
       }
-    }) / OPS
+    }) / flowOps
     samples.baseline.empty.push(baselinePass())
     samples.baseline.steady.push(baselinePass())
     const sample = packetKeys[0]!
@@ -98,15 +95,15 @@ function benchFlows(): { elastic: FlowFigures; baseline: FlowFigures } {
 }
 
 /**
- * Encode + apply of a delta of DELTA_ENTRIES flow entries between two replicas of one process:
+ * Encode + apply of a delta of `deltaEntries` flow entries between two replicas of one process:
  * first entries new to the receiver, then changes to entries it already holds (the steady state
  * of a running network function).
  */
-function benchDelta(): { newPerSecond: number; changedPerSecond: number; bytesPerEntry: number } {
+function benchDelta({ runs, deltaEntries }: MicroParameters): { newPerSecond: number; changedPerSecond: number; bytesPerEntry: number } {
   const fresh: number[] = []
   const changed: number[] = []
   let bytesPerEntry = 0
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < runs; run++) {
     const { replicas, transport } = directNetwork()
     const a = createReplica(Monitor, { id: 'a', transport: transport(), gossip: { maxFrameBytes: 64 << 20 } })
     const b = createReplica(Monitor, { id: 'b', transport: transport(), gossip: { maxFrameBytes: 64 << 20 } })
@@ -116,25 +113,25 @@ function benchDelta(): { newPerSecond: number; changedPerSecond: number; bytesPe
     void b.start()
     void a.flush()
     void b.flush()
-    const keys = Array.from({ length: DELTA_ENTRIES }, (_, flow) => flowKeyOf(flow + run * DELTA_ENTRIES))
+    const keys = Array.from({ length: deltaEntries }, (_, flow) => flowKeyOf(flow + run * deltaEntries))
     const writeAll = (packets: number) => {
-      for (let flow = 0; flow < DELTA_ENTRIES; flow++) {
+      for (let flow = 0; flow < deltaEntries; flow++) {
         const entry = a.state.flows.entry(keys[flow]!)
         entry.packets.increment(packets)
         entry.bytes.increment(64 * packets)
       }
     }
     writeAll(1)
-    fresh.push(DELTA_ENTRIES / (time(() => { void a.flush() }) / 1e9))
+    fresh.push(deltaEntries / (time(() => { void a.flush() }) / 1e9))
     // Ten rounds of changes to the same entries: the steady state of a running network function.
     for (let round = 0; round < 10; round++) {
       writeAll(round + 2)
       const sentBefore = a.stats().bytesSent
-      changed.push(DELTA_ENTRIES / (time(() => { void a.flush() }) / 1e9))
-      bytesPerEntry = (a.stats().bytesSent - sentBefore) / DELTA_ENTRIES
+      changed.push(deltaEntries / (time(() => { void a.flush() }) / 1e9))
+      bytesPerEntry = (a.stats().bytesSent - sentBefore) / deltaEntries
     }
     const expected = 1 + (2 + 11) * 10 / 2
-    if (b.state.flows.size !== DELTA_ENTRIES || b.state.flows.get(keys[7]!)!.packets.global !== expected) {
+    if (b.state.flows.size !== deltaEntries || b.state.flows.get(keys[7]!)!.packets.global !== expected) {
       throw new Error(`delta check failed: ${b.state.flows.size} entries`)
     }
     void a.stop()
@@ -143,28 +140,58 @@ function benchDelta(): { newPerSecond: number; changedPerSecond: number; bytesPe
   return { newPerSecond: median(fresh), changedPerSecond: median(changed), bytesPerEntry }
 }
 
-const counterNs = benchCounter()
-const flows = benchFlows()
-const delta = benchDelta()
-const result = {
-  when: new Date().toISOString(),
-  node: process.version,
-  runs: RUNS,
-  counterIncrementNs: counterNs,
-  flowWriteSteadyNs: flows.elastic.steadyNs,
-  mapBaselineSteadyNs: flows.baseline.steadyNs,
-  flowWriteSteadyRatio: flows.elastic.steadyNs / flows.baseline.steadyNs,
-  flowWriteFromEmptyNs: flows.elastic.emptyNs,
-  mapBaselineFromEmptyNs: flows.baseline.emptyNs,
-  flowWriteFromEmptyRatio: flows.elastic.emptyNs / flows.baseline.emptyNs,
-  deltaNewEntriesPerSecond: delta.newPerSecond,
-  deltaChangedEntriesPerSecond: delta.changedPerSecond,
-  deltaBytesPerEntry: delta.bytesPerEntry,
+export interface HotPathFigures {
+  kind: 'micro'
+  parameters: MicroParameters
+  counterIncrementNs: number
+  flowWriteSteadyNs: number
+  mapBaselineSteadyNs: number
+  flowWriteSteadyRatio: number
+  flowWriteFromEmptyNs: number
+  mapBaselineFromEmptyNs: number
+  flowWriteFromEmptyRatio: number
+  deltaNewEntriesPerSecond: number
+  deltaChangedEntriesPerSecond: number
+  deltaBytesPerEntry: number
 }
-console.log(`counter.increment():                    ${counterNs.toFixed(1)} ns (target <= 20 ns)`)
-console.log(`flows.entry(k) + 2 increments, steady:  ${flows.elastic.steadyNs.toFixed(1)} ns vs Map<string, Float64Array> ${flows.baseline.steadyNs.toFixed(1)} ns: ratio ${result.flowWriteSteadyRatio.toFixed(2)} (target <= 1.2)`)
-console.log(`the same from an empty table:           ${flows.elastic.emptyNs.toFixed(1)} ns vs ${flows.baseline.emptyNs.toFixed(1)} ns: ratio ${result.flowWriteFromEmptyRatio.toFixed(2)}`)
-console.log(`delta of ${DELTA_ENTRIES} changed entries:       ${(delta.changedPerSecond / 1e6).toFixed(2)} M entries/s encoded + applied (target >= 1), ${delta.bytesPerEntry.toFixed(1)} bytes/entry`)
-console.log(`delta of ${DELTA_ENTRIES} new entries:           ${(delta.newPerSecond / 1e6).toFixed(2)} M entries/s encoded + applied`)
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
-writeFileSync(new URL(`./results/hot-path-${result.when.replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n')
+
+export function runHotPath(parameters: MicroParameters, progress: (fraction: number, phase: string) => void = () => {}): HotPathFigures {
+  progress(0, 'counter')
+  const counterNs = benchCounter(parameters)
+  progress(0.2, 'flow writes')
+  const flows = benchFlows(parameters)
+  progress(0.7, 'deltas')
+  const delta = benchDelta(parameters)
+  progress(1, 'done')
+  return {
+    kind: 'micro',
+    parameters,
+    counterIncrementNs: counterNs,
+    flowWriteSteadyNs: flows.elastic.steadyNs,
+    mapBaselineSteadyNs: flows.baseline.steadyNs,
+    flowWriteSteadyRatio: flows.elastic.steadyNs / flows.baseline.steadyNs,
+    flowWriteFromEmptyNs: flows.elastic.emptyNs,
+    mapBaselineFromEmptyNs: flows.baseline.emptyNs,
+    flowWriteFromEmptyRatio: flows.elastic.emptyNs / flows.baseline.emptyNs,
+    deltaNewEntriesPerSecond: delta.newPerSecond,
+    deltaChangedEntriesPerSecond: delta.changedPerSecond,
+    deltaBytesPerEntry: delta.bytesPerEntry,
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const runsArg = process.argv.indexOf('--runs')
+  const parameters: MicroParameters = {
+    runs: runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5,
+    flows: 100_000, flowOps: 2_000_000, counterOps: 20_000_000, deltaEntries: 10_000,
+  }
+  const result = { when: new Date().toISOString(), node: process.version, ...runHotPath(parameters) }
+  const { deltaEntries } = parameters
+  console.log(`counter.increment():                    ${result.counterIncrementNs.toFixed(1)} ns (target <= 20 ns)`)
+  console.log(`flows.entry(k) + 2 increments, steady:  ${result.flowWriteSteadyNs.toFixed(1)} ns vs Map<string, Float64Array> ${result.mapBaselineSteadyNs.toFixed(1)} ns: ratio ${result.flowWriteSteadyRatio.toFixed(2)} (target <= 1.2)`)
+  console.log(`the same from an empty table:           ${result.flowWriteFromEmptyNs.toFixed(1)} ns vs ${result.mapBaselineFromEmptyNs.toFixed(1)} ns: ratio ${result.flowWriteFromEmptyRatio.toFixed(2)}`)
+  console.log(`delta of ${deltaEntries} changed entries:       ${(result.deltaChangedEntriesPerSecond / 1e6).toFixed(2)} M entries/s encoded + applied (target >= 1), ${result.deltaBytesPerEntry.toFixed(1)} bytes/entry`)
+  console.log(`delta of ${deltaEntries} new entries:           ${(result.deltaNewEntriesPerSecond / 1e6).toFixed(2)} M entries/s encoded + applied`)
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+  writeFileSync(new URL(`./results/hot-path-${result.when.replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n')
+}
