@@ -23,6 +23,18 @@ import type { DirtySink, TypeContext } from './slot-type.js'
 import { compareTimestamps } from './hlc.js'
 import { assertCount, assertFiniteNumber, assertTotal } from './validate.js'
 
+/**
+ * A flow table key: a string (such as `flowKey(...)` makes) or a non-negative safe integer (a flow id you already have). `7` and `'7'` are different keys.
+ * @example
+ * ```ts
+ * import { counter, flowTable, defineState, createReplica, type FlowKey } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const replica = createReplica(defineState({ flows: flowTable({ fields: { packets: counter() } }) }), { id: 'solo' })
+ * const keys: FlowKey[] = [7, '7']
+ * for (const key of keys) replica.state.flows.entry(key).packets.increment()
+ * assert.equal(replica.state.flows.size, 2)
+ * ```
+ */
 export type FlowKey = string | number
 export type FlowFieldKind = 'counter' | 'pnCounter' | 'maxRegister' | 'register'
 

@@ -12,7 +12,29 @@ import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, 
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 
+/**
+ * The reductions `perInstance` offers by name: the most recent value, or the sum, average, minimum or maximum of the live instances' numbers.
+ * @example
+ * ```ts
+ * import { perInstance, type BuiltinReduce } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const reduces: BuiltinReduce[] = ['latest', 'sum', 'avg', 'min', 'max']
+ * assert.deepEqual(reduces.map((reduce) => perInstance<number>({ reduce }).reduce), reduces)
+ * ```
+ */
 export type BuiltinReduce = 'latest' | 'sum' | 'avg' | 'min' | 'max'
+/**
+ * How a `perInstance` global view combines the live instances' values: a built-in reduction by name, or a function given the values in instance-id order.
+ * @typeParam T - each instance's value.
+ * @typeParam R - what the function returns.
+ * @example
+ * ```ts
+ * import { perInstance, type Reduce } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const overloaded: Reduce<number, number> = (loads) => loads.filter((load) => load > 0.8).length
+ * assert.equal(perInstance({ reduce: overloaded }).kind, 'perInstance')
+ * ```
+ */
 export type Reduce<T, R = unknown> = BuiltinReduce | ((values: T[]) => R)
 
 export interface PerInstanceState<T> extends OriginSlots {

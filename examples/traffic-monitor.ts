@@ -3,7 +3,7 @@
  * packet it counts packets globally and per flow, bytes per flow, and for roughly one packet in
  * fifteen a "match" globally and per flow.
  */
-import { counter, defineState, flowTable, perInstance, type Replica } from '../src/index.js'
+import { counter, defineState, flowTable, perInstance, type Replica, type StateHandles } from '../src/index.js'
 
 export const TrafficMonitor = defineState({
   packets: counter(),
@@ -14,6 +14,9 @@ export const TrafficMonitor = defineState({
 
 export type MonitorReplica = Replica<typeof TrafficMonitor.fields>
 
+/** What a monitor writes through: `replica.state`. */
+export type MonitorState = StateHandles<typeof TrafficMonitor.fields>
+
 export interface Packet {
   flow: string
   sizeBytes: number
@@ -22,7 +25,11 @@ export interface Packet {
 
 /** What the network function does with one packet: local writes only, nothing waits. */
 export function handlePacket(replica: MonitorReplica, packet: Packet): void {
-  const state = replica.state
+  countPacket(replica.state, packet)
+}
+
+/** `handlePacket` on the state alone (what a convergence check's operations get). */
+export function countPacket(state: MonitorState, packet: Packet): void {
   state.packets.increment()
   const entry = state.flows.entry(packet.flow)
   entry.packets.increment()

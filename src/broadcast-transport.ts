@@ -11,11 +11,40 @@ import * as bc from 'lib0/broadcastchannel'
 import { LifecycleError } from './errors.js'
 import type { FrameHandler, Transport } from './transport.js'
 
+/**
+ * Options of `broadcastChannelTransport`.
+ * @example
+ * ```ts
+ * import { broadcastChannelTransport, type BroadcastChannelTransportOptions } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const options: BroadcastChannelTransportOptions = { room: 'firewall-demo' }
+ * const transport = broadcastChannelTransport(options)
+ * assert.deepEqual(transport.peers(), [])
+ * ```
+ */
 export interface BroadcastChannelTransportOptions {
   /** Channel name shared by the replicas that should find each other (default 'elastic-state'). */
   room?: string
 }
 
+/**
+ * A transport over BroadcastChannel (`broadcastChannelTransport()`), which also lists the peers heard in its room.
+ * @example
+ * ```ts
+ * import { counter, defineState, createReplica, broadcastChannelTransport, type BroadcastChannelTransport } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const room = `peers-${Math.random()}`
+ * const transport: BroadcastChannelTransport = broadcastChannelTransport({ room })
+ * const a = createReplica(defineState({ packets: counter() }), { id: 'a', transport })
+ * const b = createReplica(defineState({ packets: counter() }), { id: 'b', transport: broadcastChannelTransport({ room }) })
+ * await a.start()
+ * await b.start()
+ * for (let tries = 0; transport.peers().length === 0 && tries < 400; tries++) await new Promise((resolve) => setTimeout(resolve, 5))
+ * assert.equal(transport.peers().length, 1)   // b's address in the room
+ * await a.stop()
+ * await b.stop()
+ * ```
+ */
 export interface BroadcastChannelTransport extends Transport {
   /** Addresses of the other replicas heard in the room. */
   peers(): string[]
@@ -34,8 +63,21 @@ function isRoomMessage(data: unknown): data is RoomMessage {
  * Creates a BroadcastChannel transport.
  * @example
  * ```ts
- * const replica = createReplica(Monitor, { transport: broadcastChannelTransport({ room: 'demo' }) })
- * await replica.start()
+ * import { counter, defineState, createReplica, broadcastChannelTransport } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ *
+ * const Monitor = defineState({ packets: counter() })
+ * const room = `demo-${Math.random()}`
+ * const gossip = { intervalMs: 10 }
+ * const a = createReplica(Monitor, { id: 'a', transport: broadcastChannelTransport({ room }), gossip })
+ * const b = createReplica(Monitor, { id: 'b', transport: broadcastChannelTransport({ room }), gossip })
+ * await a.start()
+ * await b.start()
+ * a.state.packets.increment()
+ * for (let tries = 0; b.state.packets.global !== 1 && tries < 400; tries++) await new Promise((resolve) => setTimeout(resolve, 5))
+ * assert.equal(b.state.packets.global, 1)
+ * await a.stop()
+ * await b.stop()
  * ```
  */
 export function broadcastChannelTransport(options: BroadcastChannelTransportOptions = {}): BroadcastChannelTransport {

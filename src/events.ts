@@ -1,6 +1,23 @@
 /** Replica events and a minimal synchronous emitter (no Node built-ins, so it runs in browsers). */
 import type { ElasticStateError } from './errors.js'
 
+/**
+ * What a `'change'` event says: which fields changed, by own writes (at the round that versioned them) or by a peer's frame.
+ * @example
+ * ```ts
+ * import { counter, defineState, type ChangeEvent } from 'elastic-state'
+ * import { createSimulation } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const sim = createSimulation({ seed: 5 })
+ * const a = sim.spawn(defineState({ packets: counter() }), { id: 'a' })
+ * const b = sim.spawn(defineState({ packets: counter() }), { id: 'b' })
+ * const seen: ChangeEvent[] = []
+ * b.on('change', (event) => seen.push(event))
+ * a.state.packets.increment()
+ * sim.runUntilConverged()
+ * assert.deepEqual(seen, [{ source: 'remote', fields: ['packets'] }])
+ * ```
+ */
 export interface ChangeEvent {
   /** `local`: own writes stamped this round; `remote`: a frame from a peer changed state. */
   source: 'local' | 'remote'
@@ -8,6 +25,24 @@ export interface ChangeEvent {
   fields: string[]
 }
 
+/**
+ * The events of a replica, with their listeners' signatures: `replica.on(event, listener)`.
+ * @example
+ * ```ts
+ * import { counter, defineState, type ReplicaEvents } from 'elastic-state'
+ * import { createSimulation } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const sim = createSimulation({ seed: 6 })
+ * const a = sim.spawn(defineState({ packets: counter() }), { id: 'a' })
+ * const joined: string[] = []
+ * const onJoin: ReplicaEvents['member-join'] = (event) => joined.push(event.id)
+ * a.on('member-join', onJoin)
+ * sim.spawn(defineState({ packets: counter() }), { id: 'b' })
+ * sim.advance(500)
+ * assert.deepEqual(joined, ['b'])
+ * a.off('member-join', onJoin)
+ * ```
+ */
 export interface ReplicaEvents {
   change: (event: ChangeEvent) => void
   'member-join': (event: { id: string }) => void

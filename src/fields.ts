@@ -11,8 +11,10 @@ import * as perInstanceType from '../crdts/per-instance.js'
 import * as flowTableType from '../crdts/flow-table.js'
 import { flowTableOps } from '../crdts/flow-table-slots.js'
 import * as docType from '../crdts/doc.js'
+import * as customType from '../crdts/custom.js'
 import type { DirtySink, SlotOps, TypeContext } from '../crdts/slot-type.js'
 import * as handles from './handles.js'
+import { plainView } from './plain-view.js'
 import type { FieldSpec, Schema } from './schema.js'
 
 export interface FieldRuntime {
@@ -95,6 +97,15 @@ export function buildFields(
       case 'doc': {
         const state = docType.createDocState((local) => onDocChange(index, local), docClientId(index))
         return { ...base, state, ops: null, doc: state, handle: handles.docHandle(state), view: () => docType.docView(state) }
+      }
+      case 'custom': {
+        const definition = spec.definition
+        const state = customType.createCustom<unknown>(definition, context, index, sink)
+        const snapshot = definition.snapshot
+        return {
+          ...base, state, ops: customType.customOps as SlotOps<unknown, unknown>, handle: handles.customHandle(state, own),
+          view: snapshot ? () => snapshot.call(definition, customType.merged(state)) : () => plainView(customType.globalValue(state)),
+        }
       }
     }
   })

@@ -1,5 +1,15 @@
 /** Canonical string keys for flows. */
 
+/**
+ * A flow's addresses, ports and protocol, for `flowKey`.
+ * @example
+ * ```ts
+ * import { flowKey, type FiveTuple } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const tuple: FiveTuple = { src: '10.0.3.7', sport: 51234, dst: '10.1.0.2', dport: 53, proto: 17 }
+ * assert.equal(flowKey(tuple), '10.0.3.7:51234>10.1.0.2:53/17')
+ * ```
+ */
 export interface FiveTuple {
   src: string
   sport: number
@@ -18,6 +28,16 @@ function assertPort(port: unknown, what: string): void {
 /**
  * The canonical key of a 5-tuple, `src:sport>dst:dport/proto`, e.g. `10.0.3.7:51234>10.1.0.2:443/6`.
  * @throws RangeError for a missing address, a port outside 0-65535 or a missing protocol.
+ * @example
+ * ```ts
+ * import { counter, flowTable, defineState, createReplica, flowKey } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const key = flowKey({ src: '10.0.3.7', sport: 51234, dst: '10.1.0.2', dport: 443, proto: 'tcp' })
+ * assert.equal(key, '10.0.3.7:51234>10.1.0.2:443/tcp')
+ * const replica = createReplica(defineState({ flows: flowTable({ fields: { packets: counter() } }) }), { id: 'solo' })
+ * replica.state.flows.entry(key).packets.increment()
+ * assert.throws(() => flowKey({ src: '10.0.3.7', sport: 70000, dst: '10.1.0.2', dport: 443, proto: 6 }), RangeError)
+ * ```
  */
 export function flowKey(tuple: FiveTuple): string {
   if (!tuple || typeof tuple.src !== 'string' || tuple.src === '' || typeof tuple.dst !== 'string' || tuple.dst === '') {

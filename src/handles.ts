@@ -16,7 +16,21 @@ import type {
   CounterSpec, DocSpec, FieldSpec, FlowFieldSpec, FlowTableSpec, MaxRegisterSpec, PNCounterSpec,
   PerInstanceSpec, RegisterSpec, SchemaFields, SetSpec,
 } from './schema.js'
+import type { CustomSpec } from './custom-spec.js'
+import type { CustomHandle } from './custom-handle.js'
 
+/**
+ * What `replica.state.<field>` is for a `counter()` field.
+ * @example
+ * ```ts
+ * import { counter, defineState, createReplica, type CounterHandle } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const replica = createReplica(defineState({ packets: counter() }), { id: 'solo' })
+ * const packets: CounterHandle = replica.state.packets
+ * packets.increment(2)
+ * assert.deepEqual([packets.local, packets.global], [2, 2])
+ * ```
+ */
 export interface CounterHandle {
   /** @throws RangeError unless `n` is a non-negative safe integer. */
   increment(n?: number): void
@@ -26,11 +40,38 @@ export interface CounterHandle {
   readonly global: number
 }
 
+/**
+ * What `replica.state.<field>` is for a `pnCounter()` field.
+ * @example
+ * ```ts
+ * import { pnCounter, defineState, createReplica, type PNCounterHandle } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const replica = createReplica(defineState({ sessions: pnCounter() }), { id: 'solo' })
+ * const sessions: PNCounterHandle = replica.state.sessions
+ * sessions.increment(2)
+ * sessions.decrement()
+ * assert.equal(sessions.global, 1)
+ * ```
+ */
 export interface PNCounterHandle extends CounterHandle {
   /** @throws RangeError unless `n` is a non-negative safe integer. */
   decrement(n?: number): void
 }
 
+/**
+ * What `replica.state.<field>` is for a `register<T>()` field.
+ * @typeParam T - the value type.
+ * @example
+ * ```ts
+ * import { register, defineState, createReplica, type RegisterHandle } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const replica = createReplica(defineState({ limit: register(100) }), { id: 'solo' })
+ * const limit: RegisterHandle<number> = replica.state.limit
+ * limit.set(60)
+ * assert.equal(limit.global, 60)
+ * assert.throws(() => limit.set(new Date() as unknown as number), RangeError)   // not plain data
+ * ```
+ */
 export interface RegisterHandle<T> {
   /** @throws RangeError unless `value` is plain data (JSON-like, bigint, Uint8Array). */
   set(value: T): void
@@ -40,6 +81,19 @@ export interface RegisterHandle<T> {
   readonly global: T
 }
 
+/**
+ * What `replica.state.<field>` is for a `maxRegister()` field.
+ * @example
+ * ```ts
+ * import { maxRegister, defineState, createReplica, type MaxRegisterHandle } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const replica = createReplica(defineState({ peak: maxRegister() }), { id: 'solo' })
+ * const peak: MaxRegisterHandle = replica.state.peak
+ * peak.set(9)
+ * peak.set(3)
+ * assert.equal(peak.local, 9)
+ * ```
+ */
 export interface MaxRegisterHandle {
   /** Raises the register to `n` if larger. @throws RangeError unless `n` is finite. */
   set(n: number): void
@@ -47,6 +101,21 @@ export interface MaxRegisterHandle {
   readonly global: number | undefined
 }
 
+/**
+ * What `replica.state.<field>` is for a `set<T>()` field.
+ * @typeParam T - the element type.
+ * @example
+ * ```ts
+ * import { set, defineState, createReplica, type SetHandle } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const replica = createReplica(defineState({ blocked: set<string>() }), { id: 'solo' })
+ * const blocked: SetHandle<string> = replica.state.blocked
+ * blocked.add('10.0.0.1')
+ * assert.equal(blocked.has('10.0.0.1'), true)
+ * assert.equal(blocked.delete('10.0.0.1'), true)
+ * assert.equal(blocked.size, 0)
+ * ```
+ */
 export interface SetHandle<T extends string | number> {
   /** @throws RangeError unless `x` is a string or a non-negative safe integer. */
   add(x: T): void
@@ -59,6 +128,21 @@ export interface SetHandle<T extends string | number> {
   readonly local: T[]
 }
 
+/**
+ * What `replica.state.<field>` is for a `perInstance<T, R>()` field.
+ * @typeParam T - each instance's value.
+ * @typeParam R - the global view.
+ * @example
+ * ```ts
+ * import { perInstance, defineState, createReplica, type PerInstanceHandle } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const replica = createReplica(defineState({ load: perInstance<number>({ reduce: 'max' }) }), { id: 'solo' })
+ * const load: PerInstanceHandle<number, number> = replica.state.load
+ * load.set(0.4)
+ * assert.equal(load.global, 0.4)
+ * assert.deepEqual([...load.byInstance()], [['solo', 0.4]])
+ * ```
+ */
 export interface PerInstanceHandle<T, R> {
   set(value: T): void
   readonly local: T | undefined
@@ -67,18 +151,76 @@ export interface PerInstanceHandle<T, R> {
   byInstance(): Map<string, T>
 }
 
+/**
+ * What `replica.state.<field>` is for a `doc()` field: the replicated `Y.Doc`.
+ * @example
+ * ```ts
+ * import { doc, defineState, createReplica, type DocHandle } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const replica = createReplica(defineState({ rules: doc() }), { id: 'solo' })
+ * const rules: DocHandle = replica.state.rules
+ * rules.doc.getMap<number>('limits').set('http', 100)
+ * assert.deepEqual(replica.snapshot(), { rules: { limits: { http: 100 } } })
+ * ```
+ */
 export interface DocHandle {
   readonly doc: Y.Doc
 }
 
-type FieldHandleOf<S> =
+/**
+ * The handle of one field of a flow table entry: a counter, PN-counter, max register or register handle.
+ * @typeParam S - the field's declaration.
+ * @example
+ * ```ts
+ * import { counter, flowTable, defineState, createReplica, type EntryFieldHandle, type CounterSpec } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const replica = createReplica(defineState({ flows: flowTable({ fields: { packets: counter() } }) }), { id: 'solo' })
+ * const packets: EntryFieldHandle<CounterSpec> = replica.state.flows.entry('f1').packets
+ * packets.increment()
+ * assert.equal(packets.global, 1)
+ * ```
+ */
+export type EntryFieldHandle<S> =
   S extends CounterSpec ? CounterHandle :
   S extends PNCounterSpec ? PNCounterHandle :
   S extends MaxRegisterSpec ? MaxRegisterHandle :
   S extends RegisterSpec<infer T> ? RegisterHandle<T> : never
 
-export type EntryHandles<F extends Record<string, FlowFieldSpec>> = { readonly [K in keyof F]: FieldHandleOf<F[K]> }
+/**
+ * The field handles of one flow table entry, by field name.
+ * @typeParam F - the entry's fields.
+ * @example
+ * ```ts
+ * import { counter, register, flowTable, defineState, createReplica, type EntryHandles } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const fields = { packets: counter(), verdict: register('allow') }
+ * const replica = createReplica(defineState({ flows: flowTable({ fields }) }), { id: 'solo' })
+ * const entry: EntryHandles<typeof fields> = replica.state.flows.entry('f1')
+ * entry.packets.increment()
+ * entry.verdict.set('deny')
+ * assert.deepEqual(replica.snapshot(), { flows: { f1: { packets: 1, verdict: 'deny' } } })
+ * ```
+ */
+export type EntryHandles<F extends Record<string, FlowFieldSpec>> = { readonly [K in keyof F]: EntryFieldHandle<F[K]> }
 
+/**
+ * What `replica.state.<field>` is for a `flowTable()` field: entries by flow key, each with its field handles.
+ * @typeParam F - the entry's fields.
+ * @example
+ * ```ts
+ * import { counter, flowTable, defineState, createReplica, type FlowTableHandle } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const fields = { packets: counter() }
+ * const replica = createReplica(defineState({ flows: flowTable({ fields }) }), { id: 'solo' })
+ * const flows: FlowTableHandle<typeof fields> = replica.state.flows
+ * flows.entry('f1').packets.increment()
+ * flows.entry(7).packets.increment(2)
+ * assert.deepEqual(flows.keys().sort(), [7, 'f1'])
+ * assert.deepEqual([...flows].map(([key, entry]) => [key, entry.packets.global]).sort(), [[7, 2], ['f1', 1]])
+ * assert.equal(flows.delete('f1'), true)
+ * assert.equal(flows.get('f1'), undefined)
+ * ```
+ */
 export interface FlowTableHandle<F extends Record<string, FlowFieldSpec>> extends Iterable<[FlowKey, EntryHandles<F>]> {
   /** The entry's field handles; the entry is created by its first write. @throws RangeError for a bad key. */
   entry(key: FlowKey): EntryHandles<F>
@@ -93,6 +235,19 @@ export interface FlowTableHandle<F extends Record<string, FlowFieldSpec>> extend
   lastSeen(key: FlowKey): number | undefined
 }
 
+/**
+ * The handle type of one declared field.
+ * @typeParam S - the field's declaration.
+ * @example
+ * ```ts
+ * import { counter, type HandleOf, type CounterHandle } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const packets = counter()
+ * type PacketsHandle = HandleOf<typeof packets>
+ * const same: CounterHandle extends PacketsHandle ? true : false = true
+ * assert.equal(same, true)
+ * ```
+ */
 export type HandleOf<S extends FieldSpec> =
   S extends CounterSpec ? CounterHandle :
   S extends PNCounterSpec ? PNCounterHandle :
@@ -101,8 +256,27 @@ export type HandleOf<S extends FieldSpec> =
   S extends SetSpec<infer T> ? SetHandle<T> :
   S extends PerInstanceSpec<infer T, infer R> ? PerInstanceHandle<T, R> :
   S extends FlowTableSpec<infer F> ? FlowTableHandle<F> :
-  S extends DocSpec ? DocHandle : never
+  S extends DocSpec ? DocHandle :
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the state type does not shape the handle
+  S extends CustomSpec<any, infer W, infer G, infer L> ? CustomHandle<W, G, L> : never
 
+/**
+ * What `replica.state` is: a handle per declared field.
+ * @typeParam F - the declaration's fields.
+ * @example
+ * ```ts
+ * import { counter, set, defineState, createReplica, type StateHandles } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const Firewall = defineState({ dropped: counter(), blocked: set<string>() })
+ * function block(state: StateHandles<typeof Firewall.fields>, source: string): void {
+ *   state.blocked.add(source)
+ *   state.dropped.increment()
+ * }
+ * const replica = createReplica(Firewall, { id: 'solo' })
+ * block(replica.state, '10.0.0.9')
+ * assert.deepEqual(replica.snapshot(), { blocked: ['10.0.0.9'], dropped: 1 })
+ * ```
+ */
 export type StateHandles<F extends SchemaFields> = { readonly [K in keyof F]: HandleOf<F[K]> }
 
 /** Where handles find the replica's own origin number (it is fixed for a replica's lifetime). */
@@ -184,3 +358,4 @@ export function docHandle(state: DocState): DocHandle {
 }
 
 export { flowTableHandle } from './flow-table-handle.js'
+export { customHandle } from './custom-handle.js'

@@ -1,7 +1,40 @@
 /** Counters behind `replica.stats()`. */
 
+/**
+ * Why a frame was refused: malformed (`decode`), not authenticated (`auth`), another declaration (`schema`) or protocol version (`protocol`).
+ * @example
+ * ```ts
+ * import { counter, defineState, type RejectReason } from 'elastic-state'
+ * import { createSimulation } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const sim = createSimulation({ seed: 7 })
+ * const replica = sim.spawn(defineState({ packets: counter() }), { id: 'a' })
+ * sim.inject('a', new Uint8Array([1, 2, 3]))
+ * const reason: RejectReason = 'decode'
+ * assert.equal(replica.stats().rejectedByReason[reason], 1)
+ * ```
+ */
 export type RejectReason = 'decode' | 'auth' | 'schema' | 'protocol'
 
+/**
+ * What `replica.stats()` returns: traffic, rejected frames, rounds, membership and how far peers are behind.
+ * @example
+ * ```ts
+ * import { counter, defineState, type ReplicaStats } from 'elastic-state'
+ * import { createSimulation } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const sim = createSimulation({ seed: 8 })
+ * const a = sim.spawn(defineState({ packets: counter() }), { id: 'a' })
+ * sim.spawn(defineState({ packets: counter() }), { id: 'b' })
+ * a.state.packets.increment()
+ * sim.runUntilConverged()
+ * sim.advance(300)
+ * const stats: ReplicaStats = a.stats()
+ * assert.equal(stats.members, 2)
+ * assert.ok(stats.bytesSent > 0 && stats.rounds > 0)
+ * assert.equal(stats.lagMs, 0)          // every peer confirmed a's changes
+ * ```
+ */
 export interface ReplicaStats {
   bytesSent: number
   bytesReceived: number

@@ -7,6 +7,18 @@ import { LifecycleError } from './errors.js'
 import { type LinkLimits, type SocketLike, type TransportStats, SocketLinks, checkPeerUrls, copyStats, resolveLinkLimits } from './socket-links.js'
 import type { FrameHandler, Transport } from './transport.js'
 
+/**
+ * Options of `webSocketClientTransport`: the Node replicas to dial, the WebSocket class, and link limits.
+ * @example
+ * ```ts
+ * import { webSocketClientTransport, type WebSocketClientTransportOptions } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * class FakeSocket {}   // stands for a WebSocket class; nothing is dialled before open()
+ * const options: WebSocketClientTransportOptions = { peers: ['ws://10.0.0.1:7000', 'wss://nf.example:7443'], WebSocket: FakeSocket as never }
+ * assert.deepEqual(webSocketClientTransport(options).seeds(), options.peers)
+ * assert.throws(() => webSocketClientTransport({ peers: [] }), RangeError)
+ * ```
+ */
 export interface WebSocketClientTransportOptions extends Partial<LinkLimits> {
   /** Node replicas to connect to (`ws://` or `wss://` URLs). */
   peers: readonly string[]
@@ -14,6 +26,17 @@ export interface WebSocketClientTransportOptions extends Partial<LinkLimits> {
   WebSocket?: new (url: string) => unknown
 }
 
+/**
+ * A client-only WebSocket transport (`webSocketClientTransport()`), with its link statistics.
+ * @example
+ * ```ts
+ * import { webSocketClientTransport, type WebSocketClientTransport } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * class FakeSocket {}
+ * const transport: WebSocketClientTransport = webSocketClientTransport({ peers: ['ws://10.0.0.1:7000'], WebSocket: FakeSocket as never })
+ * assert.equal(typeof transport.stats(), 'object')
+ * ```
+ */
 export interface WebSocketClientTransport extends Transport {
   stats(): TransportStats
 }
@@ -23,7 +46,11 @@ export interface WebSocketClientTransport extends Transport {
  * @throws RangeError when `peers` is empty or holds something other than ws:// or wss:// URLs,
  * or when no WebSocket class is available.
  * @example
- * ```ts
+ * ```ts no-run
+ * import { counter, defineState, createReplica, webSocketClientTransport } from 'elastic-state'
+ *
+ * // In a browser page, with a Node replica listening on port 7000 (see elastic-state/node).
+ * const Monitor = defineState({ packets: counter() })
  * const transport = webSocketClientTransport({ peers: ['ws://127.0.0.1:7000'] })
  * const replica = createReplica(Monitor, { transport })
  * await replica.start()

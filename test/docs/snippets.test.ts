@@ -1,14 +1,14 @@
 /**
  * Every ```ts block in docs/*.md runs as a test, so the docs cannot drift from the code.
  *
- * Each block is written, with its imports of `elastic-state` and `elastic-state/sim` pointed at
- * this checkout's sources, to its own file in a temporary directory (outside the repository, so
+ * Each block is written, with its imports of `elastic-state` and its sub-paths pointed at this
+ * checkout's sources (other packages resolve from this checkout's node_modules), to its own file in a temporary directory (outside the repository, so
  * nothing generated is left behind), then imported in its own test named `page.md:line`. A block
  * must check what it claims with `assert` from 'node:assert/strict'. All blocks are also
  * type-checked together, with the repository's compiler options, so a snippet that would not
  * compile for a user fails here too. A block opened with ```ts no-run is shown but not run.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -68,6 +68,9 @@ const snippets = pages.flatMap((page) => extractSnippets(page, readFileSync(join
 const outDir = mkdtempSync(join(tmpdir(), 'elastic-state-docs-'))
 // ES modules, as in a user's project with "type": "module" (top-level await works).
 writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n')
+// The package's own dependencies (fast-check for elastic-state/testing, yjs for doc()) resolve as
+// they would in a user's project that installed them.
+symlinkSync(join(root, 'node_modules'), join(outDir, 'node_modules'), 'dir')
 const files = new Map<Snippet, string>()
 for (const snippet of snippets) {
   const file = join(outDir, `${snippet.page.replace(/\.md$/, '')}-line-${snippet.line}.ts`)
