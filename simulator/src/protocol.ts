@@ -18,17 +18,27 @@ export interface TrafficSettings {
 }
 
 /**
- * Everything a run starts from. The simulated network fixes latency, loss and duplication when
- * it is created, and a replica its gossip interval and fanout, so changing those starts a new run.
+ * The simulated network's faults; changes apply at once, without restarting the run (frames
+ * already in flight keep their delivery time, see `Simulation.configure`).
  */
-export interface RunSettings {
+export interface NetworkSettings {
+  latencyMinMs: number
+  latencyMaxMs: number
+  /** Probability that a frame is lost. */
+  loss: number
+  /** Probability that a frame is delivered twice. */
+  duplicate: number
+}
+
+/**
+ * Everything a run starts from. The network settings and the traffic can change during the run;
+ * a replica fixes its gossip interval and fanout when it is created, so changing those starts a
+ * new run.
+ */
+export interface RunSettings extends NetworkSettings {
   seed: number
   /** Instances spawned at the start. */
   instances: number
-  latencyMinMs: number
-  latencyMaxMs: number
-  loss: number
-  duplicate: number
   intervalMs: number
   fanout: number
   traffic: TrafficSettings
@@ -50,6 +60,7 @@ export type Command =
   | { type: 'partition'; isolate: string | null }
   | { type: 'heal' }
   | { type: 'traffic'; traffic: TrafficSettings }
+  | { type: 'network'; network: NetworkSettings }
   | { type: 'select'; id: string | null }
   | { type: 'export' }
 
@@ -130,6 +141,8 @@ export interface RunEvent {
   atMs: number
   kind: RunEventKind
   text: string
+  /** On a change of the network settings: all of them, as they are from `atMs` on. */
+  network?: NetworkSettings
 }
 
 export interface NetworkView {
@@ -147,6 +160,7 @@ export interface View {
   presetTitle: string
   /** What the preset does next, or that it is done (contains `done` then). */
   presetStatus: string
+  /** The run's settings as they are now (network and traffic may have changed since the start). */
   settings: RunSettings
   nowMs: number
   playing: boolean

@@ -1,9 +1,15 @@
 /** Options of the simulated network, and their eager validation. */
 
+/**
+ * Options of a `SimNetwork`. All but `seed` can also be changed during a run, with
+ * `SimNetwork.configure` (or `Simulation.configure`): a change applies to frames sent from then
+ * on, never to frames already in flight.
+ */
 export interface SimNetworkOptions {
   /**
    * Seed of every random choice the network makes (latency, loss, duplication). Any safe
-   * integer. The same seed and the same calls give the same run, message for message.
+   * integer. The same seed and the same calls give the same run, message for message. Fixed
+   * when the network is created.
    */
   seed: number
   /**
@@ -22,12 +28,16 @@ export interface SimNetworkOptions {
   /**
    * When `true` (default), frames on one link may overtake each other (each has its own
    * latency). When `false`, every directed link is FIFO: a frame is never delivered before a
-   * frame sent earlier from the same sender to the same receiver.
+   * frame sent earlier from the same sender to the same receiver; switched to `false` during a
+   * run, this holds for frames sent before the switch too.
    */
   reorder?: boolean
 }
 
-/** `SimNetworkOptions` with defaults applied; produced only by `resolveSimNetworkOptions`. */
+/**
+ * `SimNetworkOptions` with defaults applied; produced only by `resolveSimNetworkOptions` and
+ * `updateSimNetworkOptions`.
+ */
 export interface ResolvedSimNetworkOptions {
   readonly seed: number
   readonly minLatencyMs: number
@@ -54,17 +64,57 @@ function isLatency(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0
 }
 
+/** What a network uses when an option is not given at creation. */
+const DEFAULTS: Omit<ResolvedSimNetworkOptions, 'seed'> = {
+  minLatencyMs: 1,
+  maxLatencyMs: 10,
+  loss: 0,
+  duplicate: 0,
+  reorder: true,
+}
+
+function requireObject(options: unknown, what: string): void {
+  if (options === null || typeof options !== 'object') {
+    throw new RangeError(`${what}, got ${describeValue(options)}`)
+  }
+}
+
 /**
  * Apply defaults and validate every option before anything is built.
  * @throws RangeError naming the option and the bad value.
  */
 export function resolveSimNetworkOptions(options: SimNetworkOptions): ResolvedSimNetworkOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new RangeError(`SimNetworkOptions must be an object with a seed, got ${describeValue(options)}`)
-  }
-  const { seed, latencyMs = [1, 10], loss = 0, duplicate = 0, reorder = true } = options
+  requireObject(options, 'SimNetworkOptions must be an object with a seed')
+  const { seed } = options
   if (!Number.isSafeInteger(seed)) {
     throw new RangeError(`SimNetworkOptions.seed must be a safe integer, got ${describeValue(seed)}`)
+  }
+  return updateSimNetworkOptions({ seed, ...DEFAULTS }, options)
+}
+
+/**
+ * `current` with the options given in `changes` replacing its own; an option that is absent or
+ * `undefined` keeps its current value. Every given option is validated as at creation before
+ * the result is built, so an invalid one leaves nothing half-applied. The seed is fixed when
+ * the network is created: `changes.seed` may only repeat it.
+ * @throws RangeError naming the first invalid option and its value.
+ */
+export function updateSimNetworkOptions(
+  current: ResolvedSimNetworkOptions,
+  changes: Partial<SimNetworkOptions>,
+): ResolvedSimNetworkOptions {
+  requireObject(changes, 'SimNetworkOptions must be an object')
+  const {
+    seed = current.seed,
+    latencyMs = [current.minLatencyMs, current.maxLatencyMs],
+    loss = current.loss,
+    duplicate = current.duplicate,
+    reorder = current.reorder,
+  } = changes
+  if (seed !== current.seed) {
+    throw new RangeError(
+      `SimNetworkOptions.seed is fixed when the network is created (${current.seed}), got ${describeValue(seed)}`,
+    )
   }
   if (
     !Array.isArray(latencyMs) ||

@@ -21,6 +21,7 @@ import {
   resolveSimNetworkOptions,
   type ResolvedSimNetworkOptions,
   type SimNetworkOptions,
+  updateSimNetworkOptions,
 } from './network-options.js'
 import { deriveSeed } from './seed.js'
 
@@ -102,15 +103,18 @@ interface Endpoint {
   handler: FrameHandler | undefined
   /** Live timers, cancelled together when the endpoint is detached or replaced. */
   readonly timers: Set<QueuedEvent>
-  /** Per receiver id, the latest delivery time scheduled on this link (FIFO mode only). */
-  readonly fifoTailMsByReceiver: Map<string, number>
+  /**
+   * Per receiver id, the latest delivery time scheduled on this link. Kept in either mode, so
+   * that a switch to FIFO also holds back new frames behind those already on their way.
+   */
+  readonly latestDueMsByReceiver: Map<string, number>
 }
 
 /** Returned by a detached node's scheduler: never fires, cancelling it does nothing. */
 const INERT_TIMER_HANDLE: unknown = Object.freeze({ inert: true })
 
 export class SimNetwork {
-  private readonly options: ResolvedSimNetworkOptions
+  private options: ResolvedSimNetworkOptions
   private readonly random: prng.PRNG
   private readonly queue = new EventQueue()
   private readonly endpoints = new Map<string, Endpoint>()
@@ -138,6 +142,42 @@ export class SimNetwork {
   constructor(options: SimNetworkOptions) {
     this.options = resolveSimNetworkOptions(options)
     this.random = prng.create(deriveSeed('sim-network', this.options.seed))
+  }
+
+  /**
+   * Change loss, latency, duplication or reordering during a run. Options not given keep their
+   * value; every given one is validated as in the constructor, and an invalid one throws before
+   * anything changes. The change applies to frames sent from now on: frames already in flight
+   * keep the delivery time they were given, and a frame is lost or duplicated (or not) when it
+   * is sent. The seed is fixed at creation (`seed` may only repeat it). It may be called at any
+   * time, from a simulated callback too; calls at the same virtual times give the same run.
+   * @throws RangeError naming the first invalid option and its value.
+   * @example
+   * ```ts
+   * import { SimNetwork } from 'elastic-state/sim'
+   * import assert from 'node:assert/strict'
+   *
+   * const network = new SimNetwork({ seed: 1, latencyMs: [5, 5] })
+   * const received: number[] = []
+   * const a = network.attach('a')
+   * a.open('a', () => {})
+   * network.attach('b').open('b', (frame) => received.push(frame[0]!))
+   *
+   * a.send('b', Uint8Array.of(1))              // due at 5 ms
+   * network.configure({ latencyMs: [20, 20] })
+   * a.send('b', Uint8Array.of(2))              // due at 20 ms; the first frame keeps its 5 ms
+   * network.advance(10)
+   * assert.deepEqual(received, [1])
+   *
+   * network.configure({ loss: 1 })             // every frame sent from now on is lost
+   * a.send('b', Uint8Array.of(3))
+   * network.advance(30)
+   * assert.deepEqual(received, [1, 2])         // frame 2 was on its way already
+   * assert.throws(() => network.configure({ loss: 0, latencyMs: [9, 1] }), RangeError) // loss stays 1
+   * ```
+   */
+  configure(options: Partial<SimNetworkOptions>): void {
+    this.options = updateSimNetworkOptions(this.options, options)
   }
 
   /** `true` while `advance` runs events, i.e. when called from a simulated callback. */
@@ -193,7 +233,7 @@ export class SimNetwork {
       state: 'attached',
       handler: undefined,
       timers: new Set(),
-      fifoTailMsByReceiver: new Map(),
+      latestDueMsByReceiver: new Map(),
     }
     this.endpoints.set(id, endpoint)
     return this.transportOf(endpoint)
@@ -404,11 +444,10 @@ export class SimNetwork {
   private scheduleDelivery(sender: Endpoint, receiver: Endpoint, copy: Uint8Array): void {
     const { minLatencyMs, maxLatencyMs, reorder } = this.options
     let dueMs = this.nowMs + prng.int53(this.random, minLatencyMs, maxLatencyMs)
-    if (!reorder) {
-      // Equal due times keep scheduling order in the queue, so max() is enough for FIFO.
-      dueMs = Math.max(dueMs, sender.fifoTailMsByReceiver.get(receiver.id) ?? dueMs)
-      sender.fifoTailMsByReceiver.set(receiver.id, dueMs)
-    }
+    const latestDueMs = sender.latestDueMsByReceiver.get(receiver.id) ?? dueMs
+    // Equal due times keep scheduling order in the queue, so max() is enough for FIFO.
+    if (!reorder) dueMs = Math.max(dueMs, latestDueMs)
+    sender.latestDueMsByReceiver.set(receiver.id, Math.max(dueMs, latestDueMs))
     this.counters.inFlight++
     const onTheWay: InFlightFrame = { from: sender.id, to: receiver.id, sentMs: this.nowMs, dueMs, sizeBytes: copy.byteLength }
     this.framesOnTheWay.add(onTheWay)

@@ -49,6 +49,35 @@ export interface Simulation {
   /** Remove any partition. */
   heal(): void
   /**
+   * Change the network's loss, latency, duplication or reordering during the run (see
+   * `SimNetwork.configure`): options not given keep their value, frames already in flight keep
+   * their delivery time, frames sent from now on use the new settings. Calls at the same virtual
+   * times give the same run.
+   * @throws RangeError naming the first invalid option and its value; nothing changes then.
+   * @example
+   * ```ts
+   * import { counter, defineState } from 'elastic-state'
+   * import { createSimulation } from 'elastic-state/sim'
+   * import assert from 'node:assert/strict'
+   *
+   * const Monitor = defineState({ packets: counter() })
+   * const sim = createSimulation({ seed: 5 })
+   * const a = sim.spawn(Monitor, { id: 'a' })
+   * const b = sim.spawn(Monitor, { id: 'b' })
+   *
+   * sim.configure({ loss: 1 })                  // every frame sent from now on is lost
+   * a.state.packets.increment(3)
+   * sim.advance(1000)
+   * assert.equal(b.state.packets.global, 0)
+   *
+   * sim.configure({ loss: 0.2, latencyMs: [5, 50] })
+   * sim.runUntilConverged()
+   * assert.equal(b.state.packets.global, 3)
+   * assert.throws(() => sim.configure({ duplicate: -1 }), /duplicate must be a probability/)
+   * ```
+   */
+  configure(options: Partial<SimNetworkOptions>): void
+  /**
    * Crash a live replica: detach it from the network (frames in flight to and from it are
    * dropped, its timers cancelled), then stop it. It is no longer live; its memory is lost.
    * @throws RangeError if no live replica has this id.
@@ -223,6 +252,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
     },
     partition: (...groups) => network.partition(...groups),
     heal: () => network.heal(),
+    configure: (changes) => network.configure(changes),
     crash(id) {
       const record = requireLive(id, 'crash')
       network.detach(id)

@@ -1,7 +1,8 @@
 /**
  * The simulator's engine without a browser: what the worker runs, driven directly. A preset run
- * ends with every instance's global view exact, and a run is a pure function of its seed,
- * settings and actions at virtual times (what makes the seed field worth having).
+ * ends with every instance's global view exact, a run is a pure function of its seed, settings
+ * and actions at virtual times (what makes the seed field worth having), and the network's loss,
+ * latency and duplication change during a run without restarting it.
  */
 import { describe, expect, test } from 'vitest'
 import { Engine, STEP_MS } from '../../simulator/src/engine/engine.js'
@@ -31,8 +32,10 @@ function scriptedRun(preset: PresetId, seed: number): string {
   engine.crash('nf-2')
   engine.heal()
   engine.scaleIn(null)
+  engine.setNetwork({ ...engine.networkSettings(), loss: 0.3, latencyMaxMs: 80 })
   engine.runFor(600, Number.POSITIVE_INFINITY)
   engine.restart(null)
+  engine.setNetwork({ ...engine.networkSettings(), duplicate: 0.2 })
   engine.runFor(500, Number.POSITIVE_INFINITY)
   return engine.exportTimeline()
 }
@@ -54,6 +57,54 @@ describe('simulator engine', () => {
     expect(JSON.parse(first).samples.length).toBeGreaterThan(20)
     expect(scriptedRun('free-play', 7)).toBe(first)
     expect(scriptedRun('free-play', 8)).not.toBe(first)
+  })
+
+  test('loss, latency and duplication change live: logged, exported, and the run goes on', () => {
+    const engine = new Engine(1, 'free-play', presetSettings('free-play', 4))
+    const started = engine.view(1)
+    expect(started.settings).toMatchObject({ loss: 0.05, duplicate: 0.01, latencyMinMs: 2, latencyMaxMs: 30 })
+    engine.runFor(1000, Number.POSITIVE_INFINITY)
+    const before = engine.view(1).network
+
+    engine.setNetwork({ loss: 0.9, duplicate: 0, latencyMinMs: 40, latencyMaxMs: 20 })
+    let view = engine.view(1)
+    expect(view.runId).toBe(started.runId)
+    expect(view.nowMs).toBe(1000)
+    // The worker clamps what the form holds: a maximum below the minimum is raised to it.
+    expect(engine.networkSettings()).toEqual({ loss: 0.9, duplicate: 0, latencyMinMs: 40, latencyMaxMs: 40 })
+    expect(view.settings).toMatchObject({ loss: 0.9, duplicate: 0, latencyMinMs: 40, latencyMaxMs: 40, intervalMs: 100 })
+    expect(view.events).toEqual([{
+      atMs: 1000, kind: 'network', text: 'network: loss 0.05 → 0.9, latency 2–30 ms → 40–40 ms, duplication 0.01 → 0',
+      network: { loss: 0.9, duplicate: 0, latencyMinMs: 40, latencyMaxMs: 40 },
+    }])
+    // Frames already in flight keep the delivery time they were sent with; new ones take 40 ms.
+    expect(view.frames.every((frame) => frame.dueMs - frame.sentMs <= 30)).toBe(true)
+    engine.runFor(1000, Number.POSITIVE_INFINITY)
+    view = engine.view(1)
+    expect(view.frames.length).toBeGreaterThan(0)
+    expect(view.frames.every((frame) => frame.dueMs - frame.sentMs === 40)).toBe(true)
+    const sent = view.network.sent - before.sent
+    expect((view.network.dropped - before.dropped) / sent).toBeGreaterThan(0.8)
+    expect(view.network.duplicated).toBe(before.duplicated)
+    // The same settings again change nothing and log nothing.
+    engine.setNetwork(engine.networkSettings())
+    expect(engine.view(1).events).toEqual([])
+
+    engine.setNetwork({ loss: 0, duplicate: 0, latencyMinMs: 1, latencyMaxMs: 5 })
+    engine.setTraffic({ ...engine.trafficSettings(), enabled: false })
+    engine.runFor(2000, Number.POSITIVE_INFINITY)
+    view = engine.view(1)
+    expect(view.converged).toBe(true)
+    for (const instance of view.instances) expect(instance.packetsGlobal).toBe(view.trueCount)
+
+    const timeline = JSON.parse(engine.exportTimeline())
+    // The timeline keeps the settings the run started from, and each change as an event.
+    expect(timeline.settings).toMatchObject({ loss: 0.05, latencyMinMs: 2, latencyMaxMs: 30 })
+    expect(timeline.events.filter((event: { kind: string }) => event.kind === 'run')).toHaveLength(1)
+    expect(timeline.events.filter((event: { network?: unknown }) => event.network !== undefined).map((event: { atMs: number; network: unknown }) => [event.atMs, event.network])).toEqual([
+      [1000, { loss: 0.9, duplicate: 0, latencyMinMs: 40, latencyMaxMs: 40 }],
+      [2000, { loss: 0, duplicate: 0, latencyMinMs: 1, latencyMaxMs: 5 }],
+    ])
   })
 
   test('virtual time moves in whole steps, and what is left of a budget-cut run is dropped', () => {

@@ -165,10 +165,15 @@ describe('browser simulator', () => {
     await expectHealthy(run)
   })
 
-  test('exports the timeline as JSON', async () => {
+  test('loss changes live, in the event log; the timeline exports as JSON with the change', async () => {
     const run = await simulator('#seed=42')
     const { page } = run
     await expect.poll(() => virtualSeconds(page), { timeout: 20_000 }).toBeGreaterThan(0.5)
+    // Committed with Enter, the new loss applies to the running simulation: no new run starts.
+    await page.getByTestId('loss').fill('0.5')
+    await page.getByTestId('loss').press('Enter')
+    await expect.poll(() => text(page, 'event-log'), { timeout: 5000 }).toContain('network: loss 0.05 → 0.5')
+    expect(await virtualSeconds(page)).toBeGreaterThan(0.5)
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()])
     expect(download.suggestedFilename()).toMatch(/^elastic-state-free-play-seed-42-\d+ms\.json$/)
     const timeline = JSON.parse(await readFile(await download.path(), 'utf8'))
@@ -176,6 +181,12 @@ describe('browser simulator', () => {
     expect(timeline.samples.length).toBeGreaterThan(3)
     expect(timeline.samples[0].instances).toHaveLength(4)
     expect(timeline.events[0].text).toContain('run starts')
+    expect(timeline.events.filter((event: { kind: string }) => event.kind === 'run')).toHaveLength(1)
+    // The settings the run started from, then the change at the virtual time it arrived.
+    expect(timeline.settings.loss).toBe(0.05)
+    const change = timeline.events.find((event: { kind: string }) => event.kind === 'network')
+    expect(change).toMatchObject({ network: { loss: 0.5, latencyMinMs: 2, latencyMaxMs: 30, duplicate: 0.01 } })
+    expect(change.atMs).toBeGreaterThan(500)
     await expectHealthy(run)
   })
 

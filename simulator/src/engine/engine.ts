@@ -5,7 +5,7 @@
  * same seed, settings and actions at the same virtual times give the same run.
  */
 import { createSimulation, type Simulation } from 'elastic-state/sim'
-import type { FlowRow, InstanceView, PresetId, RunEvent, RunEventKind, RunSettings, Sample, TrafficSettings, View } from '../protocol.js'
+import type { FlowRow, InstanceView, NetworkSettings, PresetId, RunEvent, RunEventKind, RunSettings, Sample, TrafficSettings, View } from '../protocol.js'
 import { FlowBalancer } from './balancer.js'
 import { ConvergenceTracker } from './convergence.js'
 import { Deployment, type Instance } from './deployment.js'
@@ -14,7 +14,7 @@ import { LinkActivity } from './links.js'
 import { handlePacket } from './monitor.js'
 import { PRESETS, type PresetAction } from './presets.js'
 import { createRandom } from './random.js'
-import { MAX_INSTANCES, clampSettings } from './settings.js'
+import { MAX_INSTANCES, clampNetwork, clampSettings } from './settings.js'
 import { SAMPLE_MS, Timeline } from './timeline.js'
 import { TrafficSource } from './traffic.js'
 
@@ -29,6 +29,7 @@ const TOP_FLOWS = 6
 const MAX_FRAMES = 600
 
 export class Engine {
+  /** What the run started from; `networkSettings()` and `trafficSettings()` say what holds now. */
   readonly settings: RunSettings
   playing = true
   speed = 1
@@ -42,6 +43,7 @@ export class Engine {
   private readonly actions: PresetAction[]
   private nextAction = 0
   private partitionGroups: string[][] | null = null
+  private network: NetworkSettings
   private trueCount = 0
   private readonly truePerFlow: number[] = []
   private readonly flowsLocal = new Map<string, number>()
@@ -58,6 +60,7 @@ export class Engine {
     this.settings = clampSettings(settings)
     const { seed, latencyMinMs, latencyMaxMs, loss, duplicate, intervalMs, fanout } = this.settings
     this.sim = createSimulation({ seed, latencyMs: [latencyMinMs, latencyMaxMs], loss, duplicate, reorder: true })
+    this.network = { latencyMinMs, latencyMaxMs, loss, duplicate }
     this.timeline = new Timeline(preset, this.settings)
     this.traffic = new TrafficSource(createRandom(seed, 'traffic'), this.settings.traffic)
     this.deployment = new Deployment(this.sim, { intervalMs, fanout }, {
@@ -166,6 +169,29 @@ export class Engine {
     return this.traffic.settings
   }
 
+  /**
+   * Change loss, latency and duplication now, in the running simulation: frames already in
+   * flight keep their delivery time, frames sent from the next step on use the new settings.
+   */
+  setNetwork(network: NetworkSettings): void {
+    const before = this.network
+    const after = clampNetwork(network)
+    const changes = [
+      before.loss !== after.loss ? `loss ${before.loss} → ${after.loss}` : '',
+      before.latencyMinMs !== after.latencyMinMs || before.latencyMaxMs !== after.latencyMaxMs
+        ? `latency ${before.latencyMinMs}–${before.latencyMaxMs} ms → ${after.latencyMinMs}–${after.latencyMaxMs} ms` : '',
+      before.duplicate !== after.duplicate ? `duplication ${before.duplicate} → ${after.duplicate}` : '',
+    ].filter(Boolean)
+    if (changes.length === 0) return
+    this.sim.configure({ latencyMs: [after.latencyMinMs, after.latencyMaxMs], loss: after.loss, duplicate: after.duplicate })
+    this.network = after
+    this.event('network', `network: ${changes.join(', ')}`, { ...after })
+  }
+
+  networkSettings(): NetworkSettings {
+    return { ...this.network }
+  }
+
   /** The whole run so far as JSON (settings, events, samples). */
   exportTimeline(): string {
     return JSON.stringify(this.timeline.toJSON(this.sim.now()))
@@ -181,7 +207,7 @@ export class Engine {
       preset: this.preset,
       presetTitle: PRESETS[this.preset].title,
       presetStatus: this.presetStatus(),
-      settings: { ...this.settings, traffic: this.traffic.settings },
+      settings: { ...this.settings, ...this.network, traffic: this.traffic.settings },
       nowMs,
       playing: this.playing,
       speed: this.speed,
@@ -342,8 +368,8 @@ export class Engine {
     return { sent, delivered, dropped, duplicated, inFlight }
   }
 
-  private event(kind: RunEventKind, text: string): void {
-    const event = { atMs: this.sim.now(), kind, text }
+  private event(kind: RunEventKind, text: string, network?: NetworkSettings): void {
+    const event: RunEvent = network === undefined ? { atMs: this.sim.now(), kind, text } : { atMs: this.sim.now(), kind, text, network }
     this.timeline.addEvent(event)
     this.pendingEvents.push(event)
   }

@@ -69,6 +69,7 @@ function handle(command: Command): void {
     case 'partition': engine.partition(command.isolate); break
     case 'heal': engine.heal(); break
     case 'traffic': engine.setTraffic(command.traffic); break
+    case 'network': engine.setNetwork(command.network); break
     case 'select': engine.selected = command.id; break
     case 'export':
       scope.postMessage({

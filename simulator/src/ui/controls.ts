@@ -1,9 +1,10 @@
 /**
- * The controls: buttons send commands to the worker; the traffic sliders apply at once; the run
- * settings (seed, instances, network, gossip) are read when a new run starts. Sliders follow the
- * run (a preset changes the rate) unless the user is holding them.
+ * The controls: buttons send commands to the worker; the traffic sliders and the network fields
+ * (loss, latency, duplication) apply at once; the run settings (seed, instances, gossip) are read
+ * when a new run starts, with the network fields. Sliders and network fields follow the run (a
+ * preset changes the rate, the worker clamps what was typed) unless the user is holding them.
  */
-import type { Command, PresetId, RunSettings, TrafficSettings, View } from '../protocol.js'
+import type { Command, NetworkSettings, PresetId, RunSettings, TrafficSettings, View } from '../protocol.js'
 import { PRESETS, PRESET_IDS, isPresetId, presetSettings } from '../engine/presets.js'
 import { byId, setClass, setText } from './dom.js'
 import { formatCount } from './format.js'
@@ -24,6 +25,10 @@ export class Controls {
   private readonly flows = byId<HTMLInputElement>('flows')
   private readonly skew = byId<HTMLInputElement>('skew')
   private readonly trafficOn = byId<HTMLInputElement>('traffic-on')
+  private readonly loss = byId<HTMLInputElement>('loss')
+  private readonly duplicate = byId<HTMLInputElement>('duplicate')
+  private readonly latencyMin = byId<HTMLInputElement>('latency-min')
+  private readonly latencyMax = byId<HTMLInputElement>('latency-max')
 
   constructor(hooks: ControlsHooks) {
     for (const id of PRESET_IDS) this.preset.add(new Option(PRESETS[id].title, id))
@@ -45,6 +50,11 @@ export class Controls {
         this.showTrafficLabels()
         hooks.send({ type: 'traffic', traffic: this.readTraffic() })
       })
+    }
+    // 'change', not 'input': a value is sent once it is committed (Enter, leaving the field, a
+    // spinner click), not at every keystroke of "0.25", each of which would be a network change.
+    for (const input of [this.loss, this.duplicate, this.latencyMin, this.latencyMax]) {
+      input.addEventListener('change', () => hooks.send({ type: 'network', network: this.readNetwork() }))
     }
     this.preset.addEventListener('change', () => {
       if (!isPresetId(this.preset.value)) return
@@ -73,10 +83,7 @@ export class Controls {
     this.preset.value = preset
     byId<HTMLInputElement>('seed').value = String(settings.seed)
     byId<HTMLInputElement>('instances').value = String(settings.instances)
-    byId<HTMLInputElement>('loss').value = String(settings.loss)
-    byId<HTMLInputElement>('latency-min').value = String(settings.latencyMinMs)
-    byId<HTMLInputElement>('latency-max').value = String(settings.latencyMaxMs)
-    byId<HTMLInputElement>('duplicate').value = String(settings.duplicate)
+    this.showNetwork(settings)
     byId<HTMLInputElement>('interval').value = String(settings.intervalMs)
     byId<HTMLInputElement>('fanout').value = String(settings.fanout)
     this.showTraffic(settings.traffic)
@@ -88,22 +95,39 @@ export class Controls {
     return {
       seed: Math.trunc(number('seed')),
       instances: number('instances'),
-      loss: number('loss'),
-      latencyMinMs: number('latency-min'),
-      latencyMaxMs: number('latency-max'),
-      duplicate: number('duplicate'),
+      ...this.readNetwork(),
       intervalMs: number('interval'),
       fanout: number('fanout'),
       traffic: this.readTraffic(),
     }
   }
 
-  /** Follow the run: play state, and the traffic a preset may have changed. */
+  /** Follow the run: play state, the traffic a preset may have changed, the network settings in force. */
   update(view: View): void {
     setClass(byId('play'), 'active', view.playing)
     setClass(byId('pause'), 'active', !view.playing)
-    const holding = [this.rate, this.flows, this.skew].includes(document.activeElement as HTMLInputElement)
-    if (!holding) this.showTraffic(view.settings.traffic)
+    const focused = document.activeElement as HTMLInputElement
+    if (![this.rate, this.flows, this.skew].includes(focused)) this.showTraffic(view.settings.traffic)
+    if (![this.loss, this.duplicate, this.latencyMin, this.latencyMax].includes(focused)) this.showNetwork(view.settings)
+  }
+
+  private readNetwork(): NetworkSettings {
+    return {
+      loss: Number(this.loss.value),
+      duplicate: Number(this.duplicate.value),
+      latencyMinMs: Number(this.latencyMin.value),
+      latencyMaxMs: Number(this.latencyMax.value),
+    }
+  }
+
+  private showNetwork(network: NetworkSettings): void {
+    const show = (input: HTMLInputElement, value: number) => {
+      if (Number(input.value) !== value || input.value === '') input.value = String(value)
+    }
+    show(this.loss, network.loss)
+    show(this.duplicate, network.duplicate)
+    show(this.latencyMin, network.latencyMinMs)
+    show(this.latencyMax, network.latencyMaxMs)
   }
 
   private readTraffic(): TrafficSettings {
