@@ -39,11 +39,15 @@ export class Reader {
   }
 
   varUint(what = 'varuint'): number {
+    let n: number
     try {
-      return decoding.readVarUint(this.decoder)
+      n = decoding.readVarUint(this.decoder)
     } catch (cause) {
       throw new DecodeError(`bad ${what} at offset ${this.decoder.pos}`, { cause })
     }
+    // lib0 reads up to 2^53; above Number.MAX_SAFE_INTEGER integers are no longer exact.
+    if (n > Number.MAX_SAFE_INTEGER) throw new DecodeError(`${what} ${n} at offset ${this.decoder.pos} exceeds the largest safe integer`)
+    return n
   }
 
   /** A varuint that must not exceed `max` (used for counts, so a forged length cannot make us allocate). */

@@ -4,7 +4,18 @@
  * lost, duplicated or reordered, and the protocol is built to tolerate all three.
  */
 
-/** Called by the transport for every frame that arrives. Must not throw (the replica never does). */
+/**
+ * Called by the transport for every frame that arrives. Must not throw (the replica never does).
+ * @example
+ * ```ts
+ * import type { FrameHandler } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * const sizes: number[] = []
+ * const onFrame: FrameHandler = (frame) => { sizes.push(frame.length) }
+ * onFrame(new Uint8Array(4))
+ * assert.deepEqual(sizes, [4])
+ * ```
+ */
 export type FrameHandler = (frame: Uint8Array) => void
 
 export interface Transport {

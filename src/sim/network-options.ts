@@ -4,6 +4,14 @@
  * Options of a `SimNetwork`. All but `seed` can also be changed during a run, with
  * `SimNetwork.configure` (or `Simulation.configure`): a change applies to frames sent from then
  * on, never to frames already in flight.
+ * @example
+ * ```ts
+ * import { createSimulation, type SimNetworkOptions } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const options: SimNetworkOptions = { seed: 12, latencyMs: [2, 30], loss: 0.05, duplicate: 0.01, reorder: false }
+ * assert.equal(createSimulation(options).now(), 0)
+ * assert.throws(() => createSimulation({ ...options, loss: 2 }), /loss must be a probability/)
+ * ```
  */
 export interface SimNetworkOptions {
   /**

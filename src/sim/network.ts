@@ -30,6 +30,19 @@ import { deriveSeed } from './seed.js'
  * `sent` (and its length in `bytes`); every extra copy counts in `duplicated`; each copy then
  * ends in exactly one of `delivered`, `dropped` or `inFlight`, so
  * `sent + duplicated === delivered + dropped + inFlight` always holds.
+ * @example
+ * ```ts
+ * import { counter, defineState } from 'elastic-state'
+ * import { createSimulation, type SimNetworkStats } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const sim = createSimulation({ seed: 4, loss: 0.3, duplicate: 0.1 })
+ * sim.spawn(defineState({ packets: counter() }), { id: 'a' })
+ * sim.spawn(defineState({ packets: counter() }), { id: 'b' })
+ * sim.advance(1000)
+ * const stats: SimNetworkStats = sim.network.stats()
+ * assert.equal(stats.sent + stats.duplicated, stats.delivered + stats.dropped + stats.inFlight)
+ * assert.ok(stats.dropped > 0)
+ * ```
  */
 export interface SimNetworkStats {
   /** Frames passed to any transport's `send`. */
@@ -56,6 +69,18 @@ export interface SimNetworkStats {
  * One frame copy on its way: scheduled for delivery and not yet delivered or dropped. A copy
  * made by random duplication is listed on its own. What `SimNetwork.framesInFlight` lists, for
  * tools that draw or inspect the traffic; reading it changes nothing.
+ * @example
+ * ```ts
+ * import { counter, defineState } from 'elastic-state'
+ * import { createSimulation, type InFlightFrame } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const sim = createSimulation({ seed: 5, latencyMs: [10, 10] })
+ * sim.spawn(defineState({ packets: counter() }), { id: 'a' })
+ * sim.spawn(defineState({ packets: counter() }), { id: 'b' })
+ * sim.advance(100)
+ * const frames: InFlightFrame[] = sim.network.framesInFlight()
+ * for (const frame of frames) assert.equal(frame.dueMs - frame.sentMs, 10)
+ * ```
  */
 export interface InFlightFrame {
   /** Sender's id. */
@@ -69,7 +94,21 @@ export interface InFlightFrame {
   readonly sizeBytes: number
 }
 
-/** A callback that threw inside the simulation; it was caught, counted and kept here. */
+/**
+ * A callback that threw inside the simulation; it was caught, counted and kept here.
+ * @example
+ * ```ts
+ * import { SimNetwork, type SimCallbackError } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const network = new SimNetwork({ seed: 1 })
+ * network.attach('b').open('b', () => { throw new Error('handler bug') })
+ * network.inject('b', new Uint8Array(1))             // caught and counted, not thrown
+ * const last: SimCallbackError | undefined = network.lastError
+ * assert.equal(last?.kind, 'frame-handler')
+ * assert.equal(last?.nodeId, 'b')
+ * assert.equal(network.stats().handlerErrors, 1)
+ * ```
+ */
 export interface SimCallbackError {
   readonly kind: 'frame-handler' | 'timer'
   readonly nodeId: string
@@ -78,7 +117,23 @@ export interface SimCallbackError {
   readonly error: unknown
 }
 
-/** The `Transport` of a simulated node: `open` returns the address synchronously. */
+/**
+ * The `Transport` of a simulated node: `open` returns the address synchronously.
+ * @example
+ * ```ts
+ * import { SimNetwork, type SimTransport } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const network = new SimNetwork({ seed: 1, latencyMs: [1, 1] })
+ * const received: number[] = []
+ * const a: SimTransport = network.attach('a')
+ * const b: SimTransport = network.attach('b')
+ * assert.equal(a.open('a', () => {}), 'a')          // the address is the id, at once
+ * b.open('b', (frame) => received.push(frame.length))
+ * a.send('b', new Uint8Array(3))
+ * network.advance(5)
+ * assert.deepEqual(received, [3])
+ * ```
+ */
 export interface SimTransport extends Transport {
   /**
    * Start listening; returns the node's id, which is its address.
@@ -113,6 +168,26 @@ interface Endpoint {
 /** Returned by a detached node's scheduler: never fires, cancelling it does nothing. */
 const INERT_TIMER_HANDLE: unknown = Object.freeze({ inert: true })
 
+/**
+ * A deterministic simulated network on virtual time: transports that lose, duplicate, delay and
+ * reorder frames as seeded, partitions, and a scheduler per node. `createSimulation` builds one;
+ * use it directly to test what uses a transport, or to inspect traffic.
+ * @example
+ * ```ts
+ * import { SimNetwork } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const network = new SimNetwork({ seed: 9, latencyMs: [1, 5] })
+ * const log: string[] = []
+ * network.attach('a').open('a', () => {})
+ * const b = network.attach('b')
+ * b.open('b', (frame) => log.push(`b got ${frame.length} bytes at ${network.now()} ms`))
+ * network.scheduler('a').schedule(10, () => network.inject('b', new Uint8Array(2)))
+ * network.partition(['a'], ['b'])
+ * network.advance(20)
+ * assert.equal(log.length, 1)                       // inject goes around partitions
+ * assert.match(log[0]!, /^b got 2 bytes at 10 ms$/)
+ * ```
+ */
 export class SimNetwork {
   private options: ResolvedSimNetworkOptions
   private readonly random: prng.PRNG

@@ -13,6 +13,22 @@ import { SimNetwork } from './network.js'
 import { deriveSeed } from './seed.js'
 import { describeDisagreement, groupBySnapshot } from './snapshot-groups.js'
 
+/**
+ * Options of `createSimulation`: the network's (seed, latency, loss, duplication, reordering)
+ * and how an awaited `leave()` runs virtual time.
+ * @example
+ * ```ts
+ * import { counter, defineState } from 'elastic-state'
+ * import { createSimulation, type SimulationOptions } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const options: SimulationOptions = { seed: 1, latencyMs: [5, 50], loss: 0.2, reorder: true, leaveStepMs: 10, leaveMaxMs: 30_000 }
+ * const sim = createSimulation(options)
+ * const a = sim.spawn(defineState({ packets: counter() }), { id: 'a' })
+ * sim.spawn(defineState({ packets: counter() }), { id: 'b' })
+ * await a.leave()                    // runs virtual time until the handoff is done
+ * assert.equal(a.status, 'stopped')
+ * ```
+ */
 export interface SimulationOptions extends SimNetworkOptions {
   /** Virtual ms advanced per step while an awaited `leave()` hands off. Default 5. */
   leaveStepMs?: number
@@ -23,9 +39,34 @@ export interface SimulationOptions extends SimNetworkOptions {
 /**
  * Options of `Simulation.spawn`: those of `createReplica`, less what the simulation supplies
  * (transport, scheduler and with it the clock, random source and incarnation).
+ * @example
+ * ```ts
+ * import { counter, defineState } from 'elastic-state'
+ * import { createSimulation, type SpawnOptions } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const options: SpawnOptions = { id: 'edge-1', gossip: { intervalMs: 20 }, secret: 'cluster-key' }
+ * const replica = createSimulation({ seed: 1 }).spawn(defineState({ packets: counter() }), options)
+ * assert.equal(replica.id, 'edge-1')
+ * ```
  */
 export type SpawnOptions = Omit<ReplicaOptions, 'transport' | 'scheduler' | 'clock' | 'random' | 'incarnation'>
 
+/**
+ * Options of `Simulation.runUntilConverged`.
+ * @example
+ * ```ts
+ * import { counter, defineState } from 'elastic-state'
+ * import { createSimulation, type RunUntilConvergedOptions } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const sim = createSimulation({ seed: 3 })
+ * const a = sim.spawn(defineState({ packets: counter() }), { id: 'a' })
+ * sim.spawn(defineState({ packets: counter() }), { id: 'b' })
+ * sim.partition(['a'], ['b'])
+ * a.state.packets.increment()
+ * const options: RunUntilConvergedOptions = { maxMs: 500, stepMs: 50 }
+ * assert.throws(() => sim.runUntilConverged(options), /did not converge within 500 virtual ms/)
+ * ```
+ */
 export interface RunUntilConvergedOptions {
   /** Virtual ms to wait at most. Default 60 000. */
   maxMs?: number
@@ -33,6 +74,29 @@ export interface RunUntilConvergedOptions {
   stepMs?: number
 }
 
+/**
+ * Replicas on one simulated network, driven on virtual time: spawn, crash, restart, partition,
+ * heal, advance, and wait for convergence. Every run replays from its seed.
+ * @example
+ * ```ts
+ * import { counter, defineState } from 'elastic-state'
+ * import { createSimulation, type Simulation } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const Monitor = defineState({ packets: counter() })
+ * const sim: Simulation = createSimulation({ seed: 7 })
+ * sim.spawn(Monitor, { id: 'a' })
+ * const b = sim.spawn(Monitor, { id: 'b' })
+ * b.state.packets.increment(4)
+ * sim.runUntilConverged()
+ * sim.crash('b')                                       // memory lost, id free for a restart
+ * const again = sim.restart('b') as typeof b           // next incarnation
+ * again.state.packets.increment(1)
+ * const tookMs = sim.runUntilConverged({ maxMs: 5_000 })
+ * assert.ok(tookMs >= 0 && sim.converged())
+ * assert.equal(sim.replica('a')?.snapshot().packets, 5)
+ * assert.deepEqual(sim.replicas().map((replica) => replica.id), ['a', 'b'])
+ * ```
+ */
 export interface Simulation {
   /** The simulated network, for its stats, its last callback error and direct control. */
   readonly network: SimNetwork
@@ -134,6 +198,23 @@ function requirePositiveMs(name: string, value: unknown): number {
 /**
  * Create a simulation on a fresh `SimNetwork`.
  * @throws RangeError naming the first invalid option and its value.
+ * @example
+ * ```ts
+ * import { counter, defineState } from 'elastic-state'
+ * import { createSimulation } from 'elastic-state/sim'
+ * import assert from 'node:assert/strict'
+ * const Monitor = defineState({ packets: counter() })
+ * const sim = createSimulation({ seed: 42, latencyMs: [1, 20], loss: 0.1, duplicate: 0.05 })
+ * const [a, b, c] = ['a', 'b', 'c'].map((id) => sim.spawn(Monitor, { id }))
+ * a!.state.packets.increment(1)
+ * b!.state.packets.increment(2)
+ * sim.partition(['a', 'b'], ['c'])
+ * sim.advance(1000)
+ * assert.equal(c!.state.packets.global, 0)    // cut off
+ * sim.heal()
+ * sim.runUntilConverged()
+ * assert.equal(c!.state.packets.global, 3)
+ * ```
  */
 export function createSimulation(options: SimulationOptions): Simulation {
   const {

@@ -54,3 +54,12 @@ describe('Reader', () => {
     }))
   })
 })
+
+describe('Reader.varUint above the safe integers', () => {
+  it('rejects 2^53 with a DecodeError instead of returning an inexact integer', () => {
+    const bytes = new Uint8Array([128, 128, 128, 128, 128, 128, 128, 16])
+    expect(() => new Reader(bytes).varUint('value')).toThrow(DecodeError)
+    const largest = new Uint8Array([255, 255, 255, 255, 255, 255, 255, 15])
+    expect(new Reader(largest).varUint('value')).toBe(Number.MAX_SAFE_INTEGER)
+  })
+})
