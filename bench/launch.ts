@@ -31,7 +31,7 @@ export function launch(job: Job, options: LaunchOptions): Promise<JobOutcome> {
   return new Promise((resolve) => {
     const child = fork(CHILD, [JSON.stringify(job)], {
       cwd: ROOT,
-      execArgv: ['--import', 'tsx', '--expose-gc', `--max-old-space-size=${CHILD_HEAP_MB}`],
+      execArgv: ['--import', 'tsx', '--expose-gc', `--max-old-space-size=${CHILD_HEAP_MB}`, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     })
     if (child.pid !== undefined) options.onPid?.(child.pid)

@@ -90,7 +90,7 @@ export class GossipEngine implements SlotDecoder {
    */
   private readonly groupCache = new Map<string, { bytes: Uint8Array; budget: number; coveredTo: number }>()
   /**
-   * What our pushes already carried to each peer (by origin: up to which version, and when).
+   * What our frames already carried to each peer (by origin: up to which version, and when).
    * A push starts after that for a while instead of resending what is on its way; if the peer's
    * reports do not catch up within `RESEND_AFTER_ROUNDS` rounds, the push falls back to them.
    */
@@ -161,17 +161,13 @@ export class GossipEngine implements SlotDecoder {
     const key = peerKey(peer.id, peer.incarnation)
     const now = this.host.now()
     const pushed = this.pushed.get(key) ?? { to: [], at: [] }
-    this.pushed.set(key, pushed)
     const start = belief.slice()
     const horizon = RESEND_AFTER_ROUNDS * this.host.config.intervalMs
     for (let origin = 0; origin < pushed.to.length; origin++) {
       const sent = pushed.to[origin]
       if (sent !== undefined && now - pushed.at[origin]! < horizon && sent > (start[origin] ?? 0)) start[origin] = sent
     }
-    this.host.send(address, this.buildFrame(FrameKind.Push, start, null, true, (origin, coveredTo) => {
-      pushed.to[origin] = coveredTo
-      pushed.at[origin] = now
-    }))
+    this.host.send(address, this.buildFrame(FrameKind.Push, start, null, true, this.recordSent(key)))
   }
 
   /** Tells live peers something final (a graceful leave): members and digest only. */
@@ -204,10 +200,10 @@ export class GossipEngine implements SlotDecoder {
       // doc edit whose push was lost still reaches us within this exchange.
       const weLack = this.weLack(frame, local) || docsDiffer
       if (peerLacks || weLack) {
-        host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, belief, peerDocs, true))
+        host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, belief, peerDocs, true, this.recordSent(senderKey)))
       }
     } else if (frame.kind === FrameKind.ReplyWantsMore) {
-      host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true))
+      host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true, this.recordSent(senderKey)))
     }
   }
 
@@ -291,6 +287,20 @@ export class GossipEngine implements SlotDecoder {
     }
 
     return { local, changed, peerDocs }
+  }
+
+  /** Remembers, per origin, up to which version a frame to this peer carried changes, and when. */
+  private recordSent(key: string): (origin: number, coveredTo: number) => void {
+    let sent = this.pushed.get(key)
+    if (!sent) this.pushed.set(key, (sent = { to: [], at: [] }))
+    const record = sent
+    const now = this.host.now()
+    return (origin, coveredTo) => {
+      if ((record.to[origin] ?? 0) < coveredTo || now - (record.at[origin] ?? 0) >= RESEND_AFTER_ROUNDS * this.host.config.intervalMs) {
+        record.to[origin] = coveredTo
+        record.at[origin] = now
+      }
+    }
   }
 
   /** Records an applied change in the origin's log, compacting the log now and then. */
