@@ -10,6 +10,7 @@ import { createReplica, type Scheduler } from '../../src/index.js'
 import { TrafficMonitor, handlePacket, type MonitorReplica, type Packet } from '../../examples/traffic-monitor.js'
 import type { PacketSequence } from '../packets.js'
 import { createRandom } from '../workload.js'
+import { flowCountsOf, flowPacketsOf } from './monitor-reads.js'
 import type { FlowCounts, System, SystemModule } from '../system.js'
 import { DirectNetwork } from './direct-network.js'
 
@@ -99,14 +100,11 @@ class ElasticStateSystem implements System {
   }
 
   flowPackets(replica: number, flow: number): number {
-    return this.replicas[replica]!.state.flows.get(this.keys[flow]!)?.packets.global ?? 0
+    return flowPacketsOf(this.replicas[replica]!, this.keys[flow]!)
   }
 
   flowCounts(replica: number, flow: number): FlowCounts {
-    const entry = this.replicas[replica]!.state.flows.get(this.keys[flow]!)
-    return entry === undefined
-      ? { packets: 0, bytes: 0, matches: 0 }
-      : { packets: entry.packets.global, bytes: entry.bytes.global, matches: entry.matches.global }
+    return flowCountsOf(this.replicas[replica]!, this.keys[flow]!)
   }
 
   wireBytes(): number {
