@@ -146,13 +146,17 @@ interface Run<F extends SchemaFields, M> {
  */
 export function checkConvergence<F extends SchemaFields, M = unknown>(
   schema: Schema<F>,
-  ops: fc.Arbitrary<Operation<F, M>> | readonly fc.Arbitrary<Operation<F, M>>[],
+  ops: fc.Arbitrary<Operation<F, M>> | readonly fc.Arbitrary<Operation<F, M>>[] | Readonly<Record<string, fc.Arbitrary<Operation<F, M>>>>,
   options: ConvergenceOptions<F, M> = {},
 ): KitAsyncProperty<unknown> {
   if (!schema || typeof schema !== 'object' || !Array.isArray(schema.names)) throw new RangeError('checkConvergence takes a declaration: what defineState(...) returns')
-  const list = (Array.isArray(ops) ? ops : [ops]) as fc.Arbitrary<Operation<F, M>>[]
+  // One arbitrary, a list of them, or a record of them by name.
+  const list = (Array.isArray(ops) ? ops
+    : ops instanceof fc.Arbitrary ? [ops]
+    : ops !== null && typeof ops === 'object' ? Object.values(ops)
+    : [ops]) as fc.Arbitrary<Operation<F, M>>[]
   if (list.length === 0 || list.some((arbitrary) => !(arbitrary instanceof fc.Arbitrary))) {
-    throw new RangeError('checkConvergence needs operations: a fast-check arbitrary of functions over replica.state, or a non-empty array of them')
+    throw new RangeError('checkConvergence needs operations: a fast-check arbitrary of functions over replica.state, or a non-empty array or record of them')
   }
   const replicas = positiveInteger('replicas', options.replicas ?? 3, 2)
   const maxReplicas = positiveInteger('maxReplicas', options.maxReplicas ?? 5, replicas)

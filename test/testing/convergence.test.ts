@@ -53,6 +53,18 @@ describe('checkConvergence passes correct declarations', () => {
   })
 })
 
+describe('checkConvergence with a record of operations by name', () => {
+  it('runs them, and fast-check can check the property directly', async () => {
+    const State = defineState({ hits: counter(), blocked: set<string>() })
+    type Fields = typeof State.fields
+    const ops = {
+      hit: fc.integer({ min: 1, max: 3 }).map((n) => (state: StateHandles<Fields>) => state.hits.increment(n)),
+      block: fc.constantFrom('a', 'b').map((ip) => (state: StateHandles<Fields>) => state.blocked.add(ip)),
+    }
+    await fc.assert(checkConvergence(State, ops, { numRuns: 5, seed: randomSeed() }))
+  })
+})
+
 describe('checkConvergence finds what does not hold', () => {
   it('a snapshot that differs from the reference model', async () => {
     const seed = randomSeed()
