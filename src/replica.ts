@@ -89,6 +89,9 @@ export interface Replica<F extends SchemaFields = SchemaFields> {
 
 let generatedIds = 0
 
+/** Rounds whose time the gossip-lag figure remembers at most (older ones are merged in pairs). */
+const MAX_STAMP_TIMES = 4096
+
 function resolveConfig(options: GossipOptions | undefined): GossipConfig & { leaveTimeoutMs: number } {
   const intervalMs = options?.intervalMs ?? 100
   const fanout = options?.fanout ?? 3
@@ -445,10 +448,22 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   }
 
   private pruneStampTimes(): void {
-    const acknowledged = this.minimumAcknowledged()
-    let drop = 0
-    while (drop < this.stampTimes.length && this.stampTimes[drop]!.version <= acknowledged) drop++
-    if (drop > 0) this.stampTimes.splice(0, drop)
+    // Alone, nobody has confirmed anything: a peer that appears later lacks all of it.
+    if (this.membership.livePeers().length > 0) {
+      const acknowledged = this.minimumAcknowledged()
+      let drop = 0
+      while (drop < this.stampTimes.length && this.stampTimes[drop]!.version <= acknowledged) drop++
+      if (drop > 0) this.stampTimes.splice(0, drop)
+    }
+    if (this.stampTimes.length > MAX_STAMP_TIMES) {
+      // Merge neighbours, keeping the older time for both: lag can then only read high, never low.
+      const merged: { version: number; atMs: number }[] = []
+      for (let i = 0; i < this.stampTimes.length; i += 2) {
+        merged.push({ version: (this.stampTimes[i + 1] ?? this.stampTimes[i]!).version, atMs: this.stampTimes[i]!.atMs })
+      }
+      this.stampTimes.length = 0
+      this.stampTimes.push(...merged)
+    }
   }
 
   private minimumAcknowledged(): number {

@@ -92,4 +92,24 @@ describe('replica.stats()', () => {
     sim.advance(gossip.intervalMs * 5)
     expect(a.stats().lagMs).toBe(0)
   })
+
+  it('counts changes made before a peer was known as unconfirmed by it, until it holds them', () => {
+    const sim = createSimulation({ seed: 0, latencyMs: [0, 14] })
+    const a = sim.spawn(Monitor, { id: 'a', gossip })
+    const b = sim.spawn(Monitor, { id: 'b', gossip })
+    // Written and stamped before either has heard of the other.
+    a.state.packets.increment(2)
+    void a.flush()
+    let checked = 0
+    for (let ms = 0; ms < 200; ms++) {
+      sim.advance(1)
+      if (!a.members().includes('b') || b.state.packets.global === 2) continue
+      // a knows b, and b still lacks a's write: a must not call it confirmed.
+      expect(a.stats().lagByPeer['b'], `at ${sim.now()} ms`).toBeGreaterThan(0)
+      checked++
+    }
+    expect(checked).toBeGreaterThan(0)
+    expect(b.state.packets.global).toBe(2)
+    expect(a.stats().lagMs).toBe(0)
+  })
 })
