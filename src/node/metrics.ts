@@ -52,6 +52,15 @@ export function createMetrics(replica: Replica, options: MetricsOptions = {}): M
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new RangeError(`metric prefix must match [a-zA-Z_:][a-zA-Z0-9_:]*, got ${JSON.stringify(prefix)}`)
   const registers = [registry]
   const labels = { replica: replica.id }
+  // One scrape collects every metric in one turn of the event loop: read the stats once for it.
+  let scraped: ReturnType<Replica['stats']> | null = null
+  const stats = () => {
+    if (scraped === null) {
+      scraped = replica.stats()
+      setImmediate(() => { scraped = null })
+    }
+    return scraped
+  }
   const counter = (name: string, help: string, read: () => number) => {
     const collect: CounterCollect = function () {
       this.reset()
@@ -65,22 +74,22 @@ export function createMetrics(replica: Replica, options: MetricsOptions = {}): M
     }
     new Gauge({ name: prefix + name, help, labelNames: ['replica'], registers, collect })
   }
-  counter('frames_sent_total', 'Frames sent', () => replica.stats().framesSent)
-  counter('frames_received_total', 'Frames received, including rejected ones', () => replica.stats().framesReceived)
-  counter('bytes_sent_total', 'Bytes of frames sent', () => replica.stats().bytesSent)
-  counter('bytes_received_total', 'Bytes of frames received', () => replica.stats().bytesReceived)
-  counter('rounds_total', 'Gossip rounds run', () => replica.stats().rounds)
-  gauge('members', 'Live members, self included', () => replica.stats().members)
-  gauge('origins', 'Instance incarnations this replica holds state of', () => replica.stats().origins)
-  gauge('gossip_lag_seconds', 'Age of the oldest own update some live peer has not confirmed', () => replica.stats().lagMs / 1000)
+  counter('frames_sent_total', 'Frames sent', () => stats().framesSent)
+  counter('frames_received_total', 'Frames received, including rejected ones', () => stats().framesReceived)
+  counter('bytes_sent_total', 'Bytes of frames sent', () => stats().bytesSent)
+  counter('bytes_received_total', 'Bytes of frames received', () => stats().bytesReceived)
+  counter('rounds_total', 'Gossip rounds run', () => stats().rounds)
+  gauge('members', 'Live members, self included', () => stats().members)
+  gauge('origins', 'Instance incarnations this replica holds state of', () => stats().origins)
+  gauge('gossip_lag_seconds', 'Age of the oldest own update some live peer has not confirmed', () => stats().lagMs / 1000)
   const rejected: CounterCollect = function () {
     this.reset()
-    for (const [reason, count] of Object.entries(replica.stats().rejectedByReason)) this.inc({ ...labels, reason }, count)
+    for (const [reason, count] of Object.entries(stats().rejectedByReason)) this.inc({ ...labels, reason }, count)
   }
   new Counter({ name: `${prefix}frames_rejected_total`, help: 'Frames refused, by reason (decode, auth, schema, protocol)', labelNames: ['replica', 'reason'], registers, collect: rejected })
   const peerLag: GaugeCollect = function () {
     this.reset()
-    for (const [peer, lagMs] of Object.entries(replica.stats().lagByPeer)) this.set({ ...labels, peer }, lagMs / 1000)
+    for (const [peer, lagMs] of Object.entries(stats().lagByPeer)) this.set({ ...labels, peer }, lagMs / 1000)
   }
   new Gauge({ name: `${prefix}peer_gossip_lag_seconds`, help: 'Per live peer: age of the oldest own update it has not confirmed', labelNames: ['replica', 'peer'], registers, collect: peerLag })
   const transport = options.transport
