@@ -70,4 +70,17 @@ export interface SlotOps<State, Delta> {
   applySlot(state: State, origin: number, version: number, delta: Delta, origins: OriginCodec): number
   /** Every slot currently stored, as refs (for full-state joins in tests and for compaction). */
   slots(state: State): Iterable<number>
+  /**
+   * Folding of a departed origin (docs/compaction.md), step 1, run by its heir only: moves what
+   * the slots of `from` contribute to the global view into the slots of `into` (the heir's own
+   * origin), as own writes marked dirty through the sink, so they get versions at the next stamp.
+   * Leaves `from`'s slots in place (`dropOrigin` removes them). Types without it cannot be folded.
+   */
+  absorb?(state: State, from: number, into: number): void
+  /**
+   * Folding, step 2, run by every replica once it holds the heir's absorbing writes: forgets
+   * every slot of `origin` and every reference other slots hold to it. After `absorb(from, into)`
+   * and `dropOrigin(from)`, every global view equals what it was before the two calls.
+   */
+  dropOrigin?(state: State, origin: number): void
 }
