@@ -7,7 +7,7 @@
  * and merge, so reading it is O(1).
  */
 import { type Encoder, type Reader, writeVarUint } from './codec.js'
-import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
+import { type OriginSlots, createOriginSlots, ensureOrigin, forgetOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps } from './slot-type.js'
 import { assertCount, assertTotal } from './validate.js'
 
@@ -69,4 +69,18 @@ export const counterOps: SlotOps<CounterState, number> = {
     return origin
   },
   slots: stampedOrigins,
+  absorb(state, from, into) {
+    const count = state.counts[from] ?? 0
+    if (count === 0) return
+    if (into >= state.counts.length) ensure(state, into)
+    state.counts[into]! += count
+    state.total += count
+    markDirty(state, into)
+  },
+  dropOrigin(state, origin) {
+    if (origin >= state.counts.length) return
+    state.total -= state.counts[origin]!
+    state.counts[origin] = 0
+    forgetOrigin(state, origin)
+  },
 }

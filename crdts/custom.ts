@@ -16,7 +16,7 @@
  */
 import { type CustomCodec, readCustomSlot, writeCustomSlot } from './custom-codec.js'
 import type { Encoder, Reader } from './codec.js'
-import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
+import { type OriginSlots, createOriginSlots, ensureOrigin, forgetOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
 
 /**
@@ -225,4 +225,23 @@ export const customOps: SlotOps<CustomState<unknown>, unknown> = {
     return origin
   },
   slots: stampedOrigins,
+  // The merged state is the join of all contributions, so joining the departed contribution
+  // into the heir's (an inflation of it) and dropping it leaves the merged state as it was.
+  absorb(state, from, into) {
+    const departed = state.contributions[from]
+    if (departed === undefined) return
+    const own = contribution(state, into)
+    state.contributions[into] = state.type.join(own, departed)
+    changed(state, into)
+    markDirty(state, into)
+  },
+  dropOrigin(state, origin) {
+    if (state.contributions[origin] === undefined) return
+    state.contributions[origin] = undefined
+    forgetOrigin(state, origin)
+    state.merged = state.bottom
+    state.pending.clear()
+    for (const present of state.present) if (state.contributions[present] !== undefined) state.pending.add(present)
+    state.epoch++
+  },
 }

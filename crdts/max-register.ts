@@ -4,7 +4,7 @@
  * high-water marks such as a flow's `lastSeen`. Before any `set`, both views are `undefined`.
  */
 import { type Encoder, type Reader, writeFloat64 } from './codec.js'
-import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
+import { type OriginSlots, createOriginSlots, ensureOrigin, forgetOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import { DecodeError } from '../src/errors.js'
 import type { DirtySink, SlotOps } from './slot-type.js'
 import { assertFiniteNumber } from './validate.js'
@@ -37,6 +37,12 @@ export function set(state: MaxRegisterState, origin: number, n: number): void {
   markDirty(state, origin)
 }
 
+function largestValue(state: MaxRegisterState): number {
+  let max = -Infinity
+  for (const present of state.present) if (state.values[present]! > max) max = state.values[present]!
+  return max
+}
+
 export function localValue(state: MaxRegisterState, origin: number): number | undefined {
   const value = state.values[origin]
   return value === undefined || value === -Infinity ? undefined : value
@@ -61,10 +67,30 @@ export const maxRegisterOps: SlotOps<MaxRegisterState, number> = {
   applySlot(state, origin, version, value) {
     if (!isNewer(state, origin, version)) return -1
     ensure(state, origin)
+    const previous = state.values[origin]!
     state.values[origin] = value
     if (value > state.max) state.max = value
+    // An origin's newer value is never smaller, except in a forged or corrupted frame: then the
+    // maximum is recomputed, so that the view depends on the slots held, not on their order.
+    else if (value < previous && previous === state.max) state.max = largestValue(state)
     state.versions[origin] = version
     return origin
   },
   slots: stampedOrigins,
+  absorb(state, from, into) {
+    const value = state.values[from] ?? -Infinity
+    if (into >= state.values.length) ensure(state, into)
+    if (value <= state.values[into]!) return
+    state.values[into] = value
+    markDirty(state, into)
+  },
+  dropOrigin(state, origin) {
+    if (origin >= state.values.length) return
+    state.values[origin] = -Infinity
+    forgetOrigin(state, origin)
+    // The heir took the value over, so the maximum stays; recomputed to hold the invariant alone.
+    let max = -Infinity
+    for (const present of state.present) if (state.values[present]! > max) max = state.values[present]!
+    state.max = max
+  },
 }

@@ -53,6 +53,18 @@ export function* stampedOrigins(slots: OriginSlots): Iterable<number> {
   for (const origin of slots.present) if (slots.versions[origin]! > 0) yield origin
 }
 
+/**
+ * Forgets the slot of a folded origin (docs/compaction.md): its version, its dirty mark and its
+ * place in `present`. The type clears its own columns.
+ */
+export function forgetOrigin(slots: OriginSlots, origin: number): void {
+  if (origin >= slots.versions.length) return
+  slots.versions[origin] = 0
+  slots.dirty[origin] = false
+  const at = slots.present.indexOf(origin)
+  if (at >= 0) slots.present.splice(at, 1)
+}
+
 /** Whether an incoming slot of `origin` at `version` is newer than what we hold. */
 export function isNewer(slots: OriginSlots, origin: number, version: number): boolean {
   return origin >= slots.versions.length || version > slots.versions[origin]!

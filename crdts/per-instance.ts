@@ -8,7 +8,7 @@
 import type { Encoder, Reader } from './codec.js'
 import { decodeTimestampedValue, encodeTimestampedValue, storeTimestamped, writeTimestamped, type TimestampedValue } from './timestamped-value.js'
 import { compareTimestamps } from './hlc.js'
-import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
+import { type OriginSlots, createOriginSlots, ensureOrigin, forgetOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 
@@ -137,4 +137,13 @@ export const perInstanceOps: SlotOps<PerInstanceState<unknown>, PerInstanceDelta
     return origin
   },
   slots: stampedOrigins,
+  // A departed instance is out of every reduction already: its heir takes nothing over.
+  absorb() {},
+  dropOrigin(state, origin) {
+    if (origin >= state.values.length) return
+    state.values[origin] = undefined
+    state.wallMs[origin] = -1
+    state.logical[origin] = 0
+    forgetOrigin(state, origin)
+  },
 }

@@ -4,7 +4,7 @@
  * origin ever; local view = the own difference. Both sums are maintained, so reads are O(1).
  */
 import { type Encoder, type Reader, writeVarUint } from './codec.js'
-import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
+import { type OriginSlots, createOriginSlots, ensureOrigin, forgetOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps } from './slot-type.js'
 import { assertCount, assertTotal } from './validate.js'
 
@@ -80,4 +80,21 @@ export const pnCounterOps: SlotOps<PNCounterState, PNDelta> = {
     return origin
   },
   slots: stampedOrigins,
+  absorb(state, from, into) {
+    const increments = state.increments[from] ?? 0
+    const decrements = state.decrements[from] ?? 0
+    if (increments === 0 && decrements === 0) return
+    if (into >= state.increments.length) ensure(state, into)
+    state.increments[into]! += increments
+    state.decrements[into]! += decrements
+    state.total += increments - decrements
+    markDirty(state, into)
+  },
+  dropOrigin(state, origin) {
+    if (origin >= state.increments.length) return
+    state.total -= state.increments[origin]! - state.decrements[origin]!
+    state.increments[origin] = 0
+    state.decrements[origin] = 0
+    forgetOrigin(state, origin)
+  },
 }

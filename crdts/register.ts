@@ -9,7 +9,7 @@
 import type { Encoder, Reader } from './codec.js'
 import { decodeTimestampedValue, encodeTimestampedValue, storeTimestamped, writeTimestamped, type TimestampedValue } from './timestamped-value.js'
 import { compareTimestamps } from './hlc.js'
-import { type OriginSlots, createOriginSlots, ensureOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
+import { type OriginSlots, createOriginSlots, ensureOrigin, forgetOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
 import type { DirtySink, SlotOps, TypeContext } from './slot-type.js'
 
 export interface RegisterState<T> extends OriginSlots {
@@ -52,6 +52,12 @@ function reconsider<T>(state: RegisterState<T>, origin: number): void {
   if (beats(state, origin, state.winner)) state.winner = origin
 }
 
+/** Picks the winner among every origin holding a write. */
+function electWinner<T>(state: RegisterState<T>): void {
+  state.winner = -1
+  for (const present of state.present) if (state.wallMs[present]! >= 0) reconsider(state, present)
+}
+
 /** Writes `value` with a fresh timestamp; it wins over every write this replica has seen. */
 export function set<T>(state: RegisterState<T>, origin: number, value: T): void {
   if (origin >= state.values.length) ensure(state, origin)
@@ -79,9 +85,36 @@ export const registerOps: SlotOps<RegisterState<unknown>, RegisterDelta> = {
   applySlot(state, origin, version, delta) {
     if (!isNewer(state, origin, version)) return -1
     ensure(state, origin)
+    // An origin's newer version carries a later timestamp, except in a forged or corrupted frame:
+    // then the winning origin may fall behind another, and the winner is elected again, so that
+    // the view depends on the slots held, not on the order they arrived in.
+    const demoted = origin === state.winner && compareTimestamps(delta.wallMs, delta.logical, '', state.wallMs[origin]!, state.logical[origin]!, '') < 0
     storeTimestamped(state, origin, version, delta)
-    reconsider(state, origin)
+    if (demoted) electWinner(state)
+    else reconsider(state, origin)
     return origin
   },
   slots: stampedOrigins,
+  absorb(state, from, into) {
+    if ((state.wallMs[from] ?? -1) < 0) return
+    if (into >= state.values.length) ensure(state, into)
+    // The heir keeps the later of its own write and the departed one's, timestamp included, so
+    // the global winner's value and time stay (only an exact timestamp tie with a third origin
+    // may now break by the heir's rank instead).
+    if (state.wallMs[into]! >= 0 && !beats(state, from, into)) return
+    state.values[into] = state.values[from]
+    state.wallMs[into] = state.wallMs[from]!
+    state.logical[into] = state.logical[from]!
+    markDirty(state, into)
+  },
+  dropOrigin(state, origin) {
+    if (origin >= state.values.length) return
+    state.values[origin] = state.initial
+    state.wallMs[origin] = -1
+    state.logical[origin] = 0
+    forgetOrigin(state, origin)
+    if (state.winner !== origin) return
+    state.winner = -1
+    for (const present of state.present) if (state.wallMs[present]! >= 0) reconsider(state, present)
+  },
 }

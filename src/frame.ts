@@ -10,10 +10,10 @@ import type { OriginCodec } from '../crdts/slot-type.js'
 import { AuthError, DecodeError, ProtocolVersionError, SchemaMismatchError } from './errors.js'
 import { type FrameKey, TAG_BYTES, tag, verify } from './auth.js'
 import { CHECKSUM_BYTES, checksumMatches, withChecksum } from './checksum.js'
-import type { MemberRecord } from './membership.js'
+import { type MemberRecord, STATUS_LEFT } from './membership.js'
 
 export const MAGIC = 0xe5
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 const FLAG_AUTHENTICATED = 1
 const FLAG_CHECKSUM = 2
 export const HEADER_BYTES = 7
@@ -26,11 +26,34 @@ export const HEADER_BYTES = 7
 export const FrameKind = { Push: 0, Reply: 1, ReplyWantsMore: 2, Final: 3 } as const
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind]
 
+/**
+ * A fold of a departed origin into this origin, its heir (docs/compaction.md): the heir's
+ * versions `from`..`to` carry the departed origin's contributions as its own, and whoever holds
+ * the heir's changes through `to` drops the departed origin.
+ */
+export interface FrameFold {
+  id: string
+  incarnation: number
+  from: number
+  to: number
+}
+
 export interface FrameOrigin {
   id: string
   incarnation: number
   /** Sender's version vector entry for this origin. */
   known: number
+  /** Folds this origin performed as heir, while they are recent. */
+  folds: FrameFold[]
+}
+
+/** What the frame's origin list is written from. */
+export interface OriginList {
+  /** Local numbers of the origins to list, in order (their wire numbers are their positions). */
+  readonly listed: readonly number[]
+  readonly ids: readonly string[]
+  readonly incarnations: readonly number[]
+  readonly known: readonly number[]
 }
 
 export interface FrameSlot {
@@ -105,15 +128,31 @@ export function writeMembers(encoder: Encoder, members: readonly MemberRecord[])
     writeVarUint(encoder, member.heartbeat)
     writeU8(encoder, member.status)
     writeString(encoder, member.address)
+    if (member.status === STATUS_LEFT) {
+      writeString(encoder, member.heir ?? '')
+      writeVarUint(encoder, member.heirIncarnation ?? 0)
+      writeVarUint(encoder, member.final ?? 0)
+      writeVarUint(encoder, member.heirFinal ?? 0)
+    }
   }
 }
 
-export function writeOrigins(encoder: Encoder, ids: readonly string[], incarnations: readonly number[], known: readonly number[]): void {
-  writeVarUint(encoder, ids.length)
-  for (let origin = 0; origin < ids.length; origin++) {
-    writeString(encoder, ids[origin]!)
-    writeVarUint(encoder, incarnations[origin]!)
-    writeVarUint(encoder, known[origin]!)
+const NO_FOLDS: readonly FrameFold[] = []
+
+export function writeOrigins(encoder: Encoder, origins: OriginList, foldsOf: (origin: number) => readonly FrameFold[] = () => NO_FOLDS): void {
+  writeVarUint(encoder, origins.listed.length)
+  for (const origin of origins.listed) {
+    writeString(encoder, origins.ids[origin]!)
+    writeVarUint(encoder, origins.incarnations[origin]!)
+    writeVarUint(encoder, origins.known[origin]!)
+    const folds = foldsOf(origin)
+    writeVarUint(encoder, folds.length)
+    for (const fold of folds) {
+      writeString(encoder, fold.id)
+      writeVarUint(encoder, fold.incarnation)
+      writeVarUint(encoder, fold.from)
+      writeVarUint(encoder, fold.to)
+    }
   }
 }
 
@@ -173,13 +212,29 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
     const heartbeat = reader.varUint('member heartbeat')
     const status = reader.u8('member status')
     if (status > 1) throw new DecodeError(`member ${JSON.stringify(id)} has unknown status ${status}`)
-    members.push({ id, incarnation, heartbeat, status, address: reader.string('member address', MAX_ID_BYTES) })
+    const address = reader.string('member address', MAX_ID_BYTES)
+    if (status === STATUS_LEFT) {
+      members.push({ id, incarnation, heartbeat, status, address, heir: reader.string('member heir', MAX_ID_BYTES), heirIncarnation: reader.varUint('member heir incarnation'), final: reader.varUint('member final version'), heirFinal: reader.varUint('member heir final version') })
+    } else {
+      members.push({ id, incarnation, heartbeat, status, address })
+    }
   }
 
   const originCount = reader.count(reader.remaining, 'origin count')
   const origins: FrameOrigin[] = []
   for (let i = 0; i < originCount; i++) {
-    origins.push({ id: reader.string('origin id', MAX_ID_BYTES), incarnation: reader.varUint('origin incarnation'), known: reader.varUint('origin version') })
+    const id = reader.string('origin id', MAX_ID_BYTES)
+    const incarnation = reader.varUint('origin incarnation')
+    const known = reader.varUint('origin version')
+    const foldCount = reader.count(reader.remaining, 'fold count')
+    const folds: FrameFold[] = []
+    for (let f = 0; f < foldCount; f++) {
+      const fold = { id: reader.string('folded origin id', MAX_ID_BYTES), incarnation: reader.varUint('folded origin incarnation'), from: reader.varUint('fold from'), to: reader.varUint('fold to') }
+      if (fold.from < 1 || fold.from > fold.to + 1 || fold.to > known) throw new DecodeError(`fold of ${JSON.stringify(fold.id)} spans versions ${fold.from}..${fold.to} of an origin known to ${known}`)
+      if (fold.id === id && fold.incarnation === incarnation) throw new DecodeError(`origin ${JSON.stringify(id)} folds itself`)
+      folds.push(fold)
+    }
+    origins.push({ id, incarnation, known, folds })
   }
   const codec: OriginCodec = { size: origins.length, toWire: (origin) => origin, toLocal: (ref) => ref }
 

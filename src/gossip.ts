@@ -22,12 +22,16 @@ import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import type { Membership } from './membership.js'
 import type { OriginTable } from './origin-table.js'
+import { type FoldRecord, FoldRegistry } from './folds.js'
+import type { FrameFold } from './frame.js'
 
 export interface GossipConfig {
   intervalMs: number
   fanout: number
   failureTimeoutMs: number
   maxFrameBytes: number
+  /** How long a fold's tombstone is kept (docs/compaction.md). */
+  foldRetentionMs: number
 }
 
 export interface GossipHost {
@@ -35,6 +39,15 @@ export interface GossipHost {
   readonly incarnation: number
   readonly address: string
   readonly ownOrigin: number
+  /**
+   * The own *heir origin* (docs/compaction.md): where this replica keeps what it took over from
+   * folded origins, apart from its own writes so its local views stay its own. -1 until the
+   * first fold; `heirOrigin()` makes it.
+   */
+  readonly heirOriginIfAny: number
+  heirOrigin(): number
+  /** Versions the heir origin's dirty slots (the writes a fold just made). */
+  stampHeirWrites(): void
   readonly fingerprint: number
   readonly key: FrameKey | null
   readonly config: GossipConfig
@@ -69,7 +82,6 @@ const RESEND_AFTER_ROUNDS = 3
 /** A Yjs state vector naming no client: the update after it is the whole doc. */
 const EMPTY_STATE_VECTOR = new Uint8Array([0])
 
-const identityOrigins: OriginCodec = { size: Number.MAX_SAFE_INTEGER, toWire: (origin) => origin, toLocal: (ref) => ref }
 
 export class GossipEngine implements SlotDecoder {
   /**
@@ -98,8 +110,17 @@ export class GossipEngine implements SlotDecoder {
   /** Each origin's vector entry at the start of the previous round, and of this one. */
   private readonly settled: number[] = []
   private readonly lastRoundKnown: number[] = []
+  /** Folds of departed origins this replica made or learnt (docs/compaction.md). */
+  readonly folds = new FoldRegistry()
+  /** Own origin found folded by a peer: reported once. */
+  private foldedSelfReported = false
+  /** Local origin numbers as wire numbers: the frame lists the origins that are not dropped. */
+  private readonly wireOrigins: OriginCodec
 
-  constructor(private readonly host: GossipHost) {}
+  constructor(private readonly host: GossipHost) {
+    const wire = host.origins.wire
+    this.wireOrigins = { size: Number.MAX_SAFE_INTEGER, toWire: (origin) => wire[origin]!, toLocal: (ref) => ref }
+  }
 
   get fieldCount(): number {
     return this.host.fields.length
@@ -117,6 +138,11 @@ export class GossipEngine implements SlotDecoder {
   parse(bytes: Uint8Array): ParsedFrame {
     const host = this.host
     return parseFrame(bytes, host.fingerprint, host.key, { maxFrameBytes: host.config.maxFrameBytes }, this)
+  }
+
+  /** Whether a frame from this peer (this incarnation) was applied here. */
+  heardFrom(peer: PeerRef): boolean {
+    return this.beliefs.has(peerKey(peer.id, peer.incarnation))
   }
 
   /** What a peer last told us it holds of `origin` (0 when unknown). */
@@ -187,6 +213,7 @@ export class GossipEngine implements SlotDecoder {
     const belief = this.beliefs.get(senderKey) ?? []
     for (let ref = 0; ref < local.length; ref++) {
       const origin = local[ref]!
+      if (origin < 0) continue
       if ((belief[origin] ?? 0) < frame.origins[ref]!.known) belief[origin] = frame.origins[ref]!.known
     }
     this.beliefs.set(senderKey, belief)
@@ -216,6 +243,123 @@ export class GossipEngine implements SlotDecoder {
     if (changed.size > 0) this.host.remoteChange(changed)
   }
 
+  // ---- folds of departed origins (docs/compaction.md) ----
+
+  /**
+   * Folds a departed origin into the own one: every field moves the departed contributions into
+   * own slots, which are stamped at once, so the record names the own versions carrying them;
+   * then the departed origin is dropped here. The caller checked that it is final and held whole.
+   */
+  fold(departed: number): FoldRecord {
+    const host = this.host
+    // Own writes pending first, under the own origin; then the dirty slots are the heir origin's.
+    host.stampOwnWrites()
+    const heir = host.heirOrigin()
+    const from = host.origins.known[heir]! + 1
+    for (const field of host.fields) field.ops?.absorb?.(field.state, departed, heir)
+    host.stampHeirWrites()
+    const record: FoldRecord = {
+      id: host.origins.ids[departed]!, incarnation: host.origins.incarnations[departed]!,
+      from, to: host.origins.known[heir]!, heir, learnedAt: host.now(), forwarding: true,
+    }
+    this.folds.add(record)
+    const changed = new Set<number>()
+    this.applyFolds(changed)
+    if (changed.size > 0) host.remoteChange(changed)
+    return record
+  }
+
+  /**
+   * Housekeeping of fold records, once a round: a record stops being forwarded once every live
+   * peer reported the heir through its `to` and the gossip window passed; its tombstone ends
+   * after the retention (never before the departed origin was dropped here).
+   */
+  maintainFolds(livePeers: readonly PeerRef[]): void {
+    if (this.folds.size === 0) return
+    const host = this.host
+    const now = host.now()
+    const windowMs = 10 * host.config.failureTimeoutMs
+    for (const record of [...this.folds.all()]) {
+      const age = now - record.learnedAt
+      if (record.forwarding && age >= windowMs && livePeers.every((peer) => this.believedKnown(peer, record.heir) >= record.to)) record.forwarding = false
+      if (record.forwarding || age < host.config.foldRetentionMs) continue
+      const departed = host.origins.lookup(record.id, record.incarnation)
+      if (departed >= 0 && !host.origins.dropped[departed]) continue
+      this.folds.remove(record)
+      if (departed >= 0) host.origins.forget(departed)
+    }
+  }
+
+  /** Local number of a frame's origin; -1 for a folded one (its data is ignored). */
+  private localOrigin(id: string, incarnation: number): number {
+    const known = this.host.origins.lookup(id, incarnation)
+    if (known >= 0) return this.host.origins.dropped[known] ? -1 : known
+    if (this.folds.of(id, incarnation)) return -1
+    return this.host.origins.intern(id, incarnation)
+  }
+
+  private learnFold(fold: FrameFold, heir: number, now: number): void {
+    const host = this.host
+    if (fold.id === host.id && fold.incarnation === host.incarnation) {
+      if (!this.foldedSelfReported) {
+        this.foldedSelfReported = true
+        host.reportError(new ElasticStateError(`replica ${host.id}: peers folded this incarnation into ${host.origins.ids[heir]} (it was taken for departed); its writes after version ${fold.to} no longer reach them; restart it under a new incarnation`))
+      }
+      return
+    }
+    if (this.folds.of(fold.id, fold.incarnation)) return
+    this.folds.add({ id: fold.id, incarnation: fold.incarnation, from: fold.from, to: fold.to, heir, learnedAt: now, forwarding: true })
+  }
+
+  /**
+   * How far a group of `origin` may be applied: not into the middle of a fold batch it cuts
+   * (the heir's versions `from`..`to` carry a departed origin's contributions, and applying half
+   * of them before the departed origin is dropped would count part of it twice). A group that
+   * starts inside a batch (one too large for a frame) is applied as it comes.
+   */
+  private batchLimit(origin: number, from: number, to: number): number {
+    let limit = to
+    for (const record of this.folds.ofHeir(origin)) {
+      if (from < record.from && record.from <= to && to < record.to) limit = Math.min(limit, record.from - 1)
+    }
+    return limit
+  }
+
+  /**
+   * Drops every departed origin whose heir's changes are held through the fold, and with it the
+   * origins it had folded itself (their contributions travelled on inside its own).
+   */
+  private applyFolds(changed: Set<number>): void {
+    const host = this.host
+    let dropped = true
+    while (dropped) {
+      dropped = false
+      for (const record of this.folds.all()) {
+        const departed = host.origins.lookup(record.id, record.incarnation)
+        if (departed < 0 || host.origins.dropped[departed]) continue
+        if (host.origins.known[record.heir]! < record.to) continue
+        for (const field of host.fields) {
+          if (!field.ops?.dropOrigin) continue
+          field.ops.dropOrigin(field.state, departed)
+          changed.add(field.index)
+        }
+        host.origins.drop(departed)
+        this.groupCache.clear()
+        this.folds.reassign(departed, record, host.now())
+        dropped = true
+        break
+      }
+    }
+  }
+
+  /** The fold records to list with `heir` in a frame: those applied here (and recent, for gossip). */
+  private appliedFolds(heir: number, recentOnly: boolean): readonly FrameFold[] {
+    const records = this.folds.ofHeir(heir)
+    if (records.length === 0) return records
+    const known = this.host.origins.known[heir]!
+    return records.filter((record) => record.to <= known && (!recentOnly || record.forwarding))
+  }
+
   /**
    * A record for persistence: the changes after `from` (by local origin) of `origin` alone, or
    * of every origin when `origin` is null, and each doc's content after its state vector in
@@ -230,10 +374,10 @@ export class GossipEngine implements SlotDecoder {
     writeVarUint(encoder, host.incarnation)
     encoding.writeVarString(encoder, '')
     writeMembers(encoder, [])
-    writeOrigins(encoder, host.origins.ids, host.origins.incarnations, host.origins.known)
+    writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, false))
     const groups = encoding.createEncoder()
     let groupCount = 0
-    for (let index = 0; index < host.origins.size; index++) {
+    for (const index of host.origins.listed) {
       if (origin !== null && index !== origin) continue
       const start = from[index] ?? 0
       const to = host.origins.known[index]!
@@ -257,13 +401,21 @@ export class GossipEngine implements SlotDecoder {
   /** Applies a frame's changes and doc messages; returns the local origins it names and what changed. */
   private applyContent(frame: ParsedFrame): { local: number[]; changed: Set<number>; peerDocs: Map<number, docType.DocDigest> } {
     const host = this.host
-    const local = frame.origins.map((origin) => host.origins.intern(origin.id, origin.incarnation))
+    const now = host.now()
+    // Folded origins map to -1: what a frame still carries of them is ignored.
+    const local = frame.origins.map((origin) => this.localOrigin(origin.id, origin.incarnation))
+    for (let ref = 0; ref < local.length; ref++) {
+      if (local[ref]! < 0) continue
+      for (const fold of frame.origins[ref]!.folds) this.learnFold(fold, local[ref]!, now)
+    }
     const codec: OriginCodec = { size: local.length, toWire: (origin) => origin, toLocal: (ref) => local[ref]! }
     const changed = new Set<number>()
     for (const group of frame.groups) {
       const origin = local[group.originRef]!
-      if (origin === host.ownOrigin || group.from > host.origins.known[origin]!) continue
+      if (origin < 0 || origin === host.ownOrigin || origin === host.heirOriginIfAny || group.from > host.origins.known[origin]!) continue
+      const limit = this.batchLimit(origin, group.from, group.to)
       for (const slot of group.slots) {
+        if (slot.version > limit) break
         // At or below our vector entry we already hold this change or a newer one.
         if (slot.version <= host.origins.known[origin]!) continue
         const field = host.fields[slot.field]!
@@ -272,8 +424,9 @@ export class GossipEngine implements SlotDecoder {
         this.appendLog(origin, slot.version, slot.field, ref)
         changed.add(slot.field)
       }
-      if (group.to > host.origins.known[origin]!) host.origins.known[origin] = group.to
+      if (limit > host.origins.known[origin]!) host.origins.known[origin] = limit
     }
+    this.applyFolds(changed)
     const peerDocs = new Map<number, docType.DocDigest>()
     for (const section of frame.docs) {
       const doc = host.fields[section.field]!.doc!
@@ -328,7 +481,7 @@ export class GossipEngine implements SlotDecoder {
 
   private weLack(frame: ParsedFrame, local: number[]): boolean {
     const known = this.host.origins.known
-    for (let ref = 0; ref < local.length; ref++) if (frame.origins[ref]!.known > known[local[ref]!]!) return true
+    for (let ref = 0; ref < local.length; ref++) if (local[ref]! >= 0 && frame.origins[ref]!.known > known[local[ref]!]!) return true
     return false
   }
 
@@ -350,7 +503,7 @@ export class GossipEngine implements SlotDecoder {
     writeVarUint(encoder, host.incarnation)
     encoding.writeVarString(encoder, host.address)
     writeMembers(encoder, host.membership.gossipable(host.now()))
-    writeOrigins(encoder, host.origins.ids, host.origins.incarnations, host.origins.known)
+    writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, true))
     const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
     this.writeGroups(encoder, withDeltas ? belief ?? [] : null, budget, kind === FrameKind.Push, onGroup)
     this.writeDocs(encoder, kind, peerDocs)
@@ -369,10 +522,11 @@ export class GossipEngine implements SlotDecoder {
     let groupCount = 0
     if (belief) {
       const order = [host.ownOrigin]
-      for (let origin = 0; origin < host.origins.size; origin++) if (origin !== host.ownOrigin) order.push(origin)
+      for (const origin of host.origins.listed) if (origin !== host.ownOrigin) order.push(origin)
+      const heir = host.heirOriginIfAny
       for (const origin of order) {
         const from = belief[origin] ?? 0
-        const to = pushing && origin !== host.ownOrigin ? Math.min(host.origins.known[origin]!, this.settled[origin] ?? 0) : host.origins.known[origin]!
+        const to = pushing && origin !== host.ownOrigin && origin !== heir ? Math.min(host.origins.known[origin]!, this.settled[origin] ?? 0) : host.origins.known[origin]!
         if (to <= from) continue
         const remaining = budgetBytes - encoding.length(groups)
         if (remaining <= 32) break
@@ -414,11 +568,11 @@ export class GossipEngine implements SlotDecoder {
       const runtime = host.fields[field]!
       writeVarUint(slots, field)
       writeVarUint(slots, version - last)
-      runtime.ops!.encodeSlot(slots, runtime.state, slot, identityOrigins)
+      runtime.ops!.encodeSlot(slots, runtime.state, slot, this.wireOrigins)
       last = version
       count++
     }
-    writeVarUint(encoder, origin)
+    writeVarUint(encoder, host.origins.wire[origin]!)
     writeVarUint(encoder, from)
     writeVarUint(encoder, coveredTo)
     writeVarUint(encoder, count)

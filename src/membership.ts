@@ -19,6 +19,15 @@ export interface MemberRecord {
   heartbeat: number
   status: number
   address: string
+  /**
+   * A graceful leave names an heir, a live peer that confirmed holding every own change, and the
+   * last own version: the heir folds this member into itself (docs/compaction.md). '' for none.
+   */
+  heir?: string
+  heirIncarnation?: number
+  final?: number
+  /** Last version of the member's heir origin (what it had taken over itself). */
+  heirFinal?: number
 }
 
 interface LocalMember extends MemberRecord {
@@ -70,6 +79,25 @@ export class Membership {
         member.live = false
         this.emit({ type: 'leave', id: member.id, reason: 'failed' })
       }
+    }
+  }
+
+  /** Graceful leaves that name `(id, incarnation)` as their heir. */
+  leftTo(id: string, incarnation: number): MemberRecord[] {
+    const found: MemberRecord[] = []
+    for (const member of this.members.values()) {
+      if (member.status === STATUS_LEFT && member.heir === id && member.heirIncarnation === incarnation) found.push(member)
+    }
+    return found
+  }
+
+  /**
+   * Forgets members that left or failed longer than `retentionMs` ago, so the member list does
+   * not grow with every instance that ever lived. By then no peer gossips them any more.
+   */
+  prune(now: number, retentionMs: number): void {
+    for (const [id, member] of this.members) {
+      if (member !== this.self && !member.live && now - member.progressAt >= retentionMs) this.members.delete(id)
     }
   }
 

@@ -6,6 +6,11 @@
  * A slot that changes again leaves a stale entry behind (its slot now has a newer version);
  * stale entries are skipped when read, and `compact` drops them (the gossip engine calls it each
  * time a log doubles, so the cost is amortized O(1) per change).
+ *
+ * A folded origin (docs/compaction.md) is *dropped*: its log is freed, it leaves every frame's
+ * origin list, and its key stays in the index as a tombstone, so data naming it that arrives late
+ * interns to the dropped number and is ignored. `forget` ends the tombstone after the retention.
+ * Frames list the origins that are not dropped, numbered densely on the wire (`wire`).
  */
 
 export interface OriginLog {
@@ -25,10 +30,44 @@ export class OriginTable {
   /** Highest version of each origin whose changes are all held here. */
   readonly known: number[] = []
   readonly logs: OriginLog[] = []
+  readonly dropped: boolean[] = []
+  /** Wire number of each origin that is not dropped (-1 for dropped ones), in local order. */
+  readonly wire: number[] = []
+  /** Origins that are not dropped, in local order: the frame's origin list. */
+  readonly listed: number[] = []
   private readonly index = new Map<string, number>()
 
+  /** Local numbers handed out so far, dropped origins included. */
   get size(): number {
     return this.ids.length
+  }
+
+  /** Origins held (not dropped): the length of every frame's origin list. */
+  get heldCount(): number {
+    return this.listed.length
+  }
+
+  /** Local number of an origin if known (dropped ones included), else -1. */
+  lookup(id: string, incarnation: number): number {
+    return this.index.get(`${incarnation}:${id}`) ?? -1
+  }
+
+  /** Drops a folded origin: frees its log, takes it off the wire list, keeps its tombstone. */
+  drop(origin: number): void {
+    if (this.dropped[origin]) return
+    this.dropped[origin] = true
+    this.known[origin] = 0
+    this.logs[origin] = createLog()
+    this.listed.splice(this.listed.indexOf(origin), 1)
+    this.wire[origin] = -1
+    for (let i = 0; i < this.listed.length; i++) this.wire[this.listed[i]!] = i
+  }
+
+  /** Ends a dropped origin's tombstone: data naming it would intern it anew. */
+  forget(origin: number): void {
+    if (!this.dropped[origin]) return
+    this.index.delete(`${this.incarnations[origin]!}:${this.ids[origin]!}`)
+    this.ids[origin] = ''
   }
 
   /** Local number of an origin, registering it when new. */
@@ -42,6 +81,9 @@ export class OriginTable {
       this.incarnations.push(incarnation)
       this.known.push(0)
       this.logs.push(createLog())
+      this.dropped.push(false)
+      this.wire.push(this.listed.length)
+      this.listed.push(origin)
     }
     return origin
   }

@@ -21,6 +21,11 @@ import { parseFrame } from './frame.js'
 import { type Emitter, type ReplicaEvents, createEmitter } from './events.js'
 import { type ReplicaStats, StatsCounters } from './stats.js'
 
+/** Origin id of an instance's heir origin: what it took over from folded instances (docs/compaction.md). */
+export function heirIdOf(id: string): string {
+  return `${id}\u0000heir`
+}
+
 export interface GossipOptions {
   /** Time between gossip rounds (default 100 ms). */
   intervalMs?: number
@@ -32,6 +37,12 @@ export interface GossipOptions {
   maxFrameBytes?: number
   /** How long `leave()` waits for a peer to confirm the handoff (default 50 rounds, at least 5 s). */
   leaveTimeoutMs?: number
+  /**
+   * How long a folded instance's tombstone is kept (default 1 hour, at least 20 failure
+   * time-outs): data naming it that arrives later is ignored meanwhile. A replica must not come
+   * back from a partition, or restart from a store, older than this (docs/compaction.md).
+   */
+  foldRetentionMs?: number
 }
 
 export interface ReplicaOptions {
@@ -103,7 +114,11 @@ function resolveConfig(options: GossipOptions | undefined): GossipConfig & { lea
   if (!Number.isFinite(failureTimeoutMs) || failureTimeoutMs <= intervalMs) throw new RangeError(`gossip.failureTimeoutMs must exceed intervalMs, got ${failureTimeoutMs}`)
   if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 1024) throw new RangeError(`gossip.maxFrameBytes must be an integer of at least 1024, got ${maxFrameBytes}`)
   if (!Number.isFinite(leaveTimeoutMs) || leaveTimeoutMs < 0) throw new RangeError(`gossip.leaveTimeoutMs must be a non-negative number, got ${leaveTimeoutMs}`)
-  return { intervalMs, fanout, failureTimeoutMs, maxFrameBytes, leaveTimeoutMs }
+  const foldRetentionMs = options?.foldRetentionMs ?? Math.max(3_600_000, 20 * failureTimeoutMs)
+  if (!Number.isFinite(foldRetentionMs) || foldRetentionMs < 20 * failureTimeoutMs) {
+    throw new RangeError(`gossip.foldRetentionMs must be at least 20 failure time-outs (${20 * failureTimeoutMs} ms), got ${foldRetentionMs}`)
+  }
+  return { intervalMs, fanout, failureTimeoutMs, maxFrameBytes, leaveTimeoutMs, foldRetentionMs }
 }
 
 class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
@@ -129,6 +144,11 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   private readonly clock = createHybridClock()
   private roundTimer: unknown = null
   private sequence = 0
+  /** Versions of the heir origin (what folds took over), -1 while there is none. */
+  private heirSequence = 0
+  private heirOrigin = -1
+  /** Whether every field can fold a departed origin (docs keep no origin slots). */
+  private foldable = false
   /** (version, time) of each round that stamped changes, for the gossip-lag figure. */
   private readonly stampTimes: { version: number; atMs: number }[] = []
   private readonly docChanges = new Set<number>()
@@ -152,7 +172,9 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     this.scheduler = options.scheduler ?? realScheduler(options.clock ?? Date.now)
     this.randomSource = options.random ?? Math.random
     const id = options.id ?? `replica-${(++generatedIds).toString(36)}-${Math.floor(this.randomSource() * 2 ** 32).toString(36)}`
-    if (typeof id !== 'string' || id.length === 0 || id.length > 256) throw new RangeError(`replica id must be a non-empty string of at most 256 characters, got ${String(id)}`)
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256 || id.includes('\u0000')) {
+      throw new RangeError(`replica id must be a non-empty string of at most 256 characters without NUL, got ${JSON.stringify(id)}`)
+    }
     const incarnation = options.incarnation ?? Math.floor(this.scheduler.now()) * 1024 + Math.floor(this.randomSource() * 1024)
     if (!Number.isSafeInteger(incarnation) || incarnation < 0) throw new RangeError(`incarnation must be a non-negative safe integer, got ${incarnation}`)
     this.id = id
@@ -178,6 +200,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     this.fields = buildFields(schema, context, this.dirty, { origin: this.ownOrigin }, (field, local) => {
       if (local) this.docChanges.add(field)
     }, (field) => fnv1a32String(`${id}\u0000${incarnation}\u0000${field}\u0000${this.randomSource()}`))
+    this.foldable = this.fields.every((field) => field.ops === null || (field.ops.absorb !== undefined && field.ops.dropOrigin !== undefined))
     const handles: Record<string, unknown> = {}
     for (const field of this.fields) handles[field.name] = field.handle
     this.state = Object.freeze(handles) as StateHandles<F>
@@ -191,6 +214,12 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       remoteChange: (changed) => this.emitter.emit('change', { source: 'remote', fields: [...changed].map((index) => this.fields[index]!.name) }),
       reportError: (error) => this.emitter.emit('error', error),
       stampOwnWrites: () => { this.stampDirty() },
+      get heirOriginIfAny() { return replica.heirOrigin },
+      heirOrigin: () => {
+        if (this.heirOrigin < 0) this.heirOrigin = this.origins.intern(heirIdOf(id), incarnation)
+        return this.heirOrigin
+      },
+      stampHeirWrites: () => { this.stampHeirWrites() },
     })
   }
 
@@ -275,7 +304,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   }
 
   stats(): ReplicaStats {
-    return this.counters.snapshot({ members: this.members().length, origins: this.origins.size, version: this.sequence, lagMs: this.lagMs(), lagByPeer: this.lagByPeer() })
+    return this.counters.snapshot({ members: this.members().length, origins: this.origins.heldCount, version: this.sequence, lagMs: this.lagMs(), lagByPeer: this.lagByPeer() })
   }
 
   on<E extends keyof ReplicaEvents>(event: E, listener: ReplicaEvents[E]): void {
@@ -365,6 +394,22 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     return true
   }
 
+  /** Versions the dirty slots as the heir origin's: called by a fold, right after it absorbed. */
+  private stampHeirWrites(): void {
+    const dirty = this.dirty
+    const changed = new Set<number>()
+    for (let i = 0; i < dirty.length; i++) {
+      const field = this.fields[dirty.fields[i]!]!
+      const version = ++this.heirSequence
+      field.ops!.stamp(field.state, dirty.slots[i]!, version)
+      this.gossip.appendLog(this.heirOrigin, version, field.index, dirty.slots[i]!)
+      changed.add(field.index)
+    }
+    dirty.length = 0
+    this.origins.known[this.heirOrigin] = this.heirSequence
+    if (changed.size > 0) this.emitter.emit('change', { source: 'local', fields: [...changed].map((index) => this.fields[index]!.name) })
+  }
+
   /** One gossip round; `reschedule` false for an extra round (flush, leave) that keeps the timer. */
   private round(reschedule = true): void {
     if (this.status === 'stopped') return
@@ -378,6 +423,9 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     for (const field of this.fields) field.housekeeping()
     const now = this.scheduler.now()
     this.membership.detectFailures(now)
+    if (this.status === 'running') this.foldDeparted()
+    this.gossip.maintainFolds(this.membership.livePeers())
+    this.membership.prune(now, this.config.foldRetentionMs)
     this.gossip.collectDocUpdates()
     for (const target of this.chooseTargets()) this.gossip.push(target.peer, target.address)
     this.pruneStampTimes()
@@ -408,6 +456,38 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     return chosen
   }
 
+  /**
+   * Folds departed origins this replica is the heir of (docs/compaction.md): members that left
+   * gracefully naming it, once it holds them through their final version, and former
+   * incarnations of its own id (a restart proves them dead), once every live peer reported
+   * holding no more of them than it does.
+   */
+  private foldDeparted(): void {
+    if (!this.foldable) return
+    const origins = this.origins
+    const folded: unknown[] = []
+    for (const member of this.membership.leftTo(this.id, this.incarnation)) {
+      const parts: [string, number][] = [[member.id, member.final ?? 0], [heirIdOf(member.id), member.heirFinal ?? 0]]
+      for (const [id, final] of parts) {
+        const origin = origins.lookup(id, member.incarnation)
+        if (origin < 0 || origins.dropped[origin] || this.gossip.folds.of(id, member.incarnation)) continue
+        if (origins.known[origin]! >= final) folded.push(this.gossip.fold(origin))
+      }
+    }
+    const peers = this.membership.livePeers()
+    const hasSeeds = this.transport?.seeds().some((address) => address !== this.address) ?? false
+    if (peers.length === 0 && hasSeeds) return
+    const heirId = heirIdOf(this.id)
+    for (const origin of [...origins.listed]) {
+      if ((origins.ids[origin] !== this.id && origins.ids[origin] !== heirId) || origins.incarnations[origin]! >= this.incarnation) continue
+      if (this.gossip.folds.of(origins.ids[origin]!, origins.incarnations[origin]!)) continue
+      const held = origins.known[origin]!
+      if (peers.every((peer) => this.gossip.heardFrom(peer) && this.gossip.believedKnown(peer, origin) <= held)) folded.push(this.gossip.fold(origin))
+    }
+    // The store gets the folded state whole: its records before would bring the departed back.
+    if (folded.length > 0 && this.persistence) this.persist(true).catch((error) => this.reportStoreError(error))
+  }
+
   private onMembership(event: MembershipEvent): void {
     if (event.type === 'join') this.emitter.emit('member-join', { id: event.id })
     else this.emitter.emit('member-leave', { id: event.id, reason: event.reason ?? 'failed' })
@@ -420,11 +500,24 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     // Alone means no live peer and no seed to reach: then there is nobody to hand over to.
     const alone = peers.length === 0 && !(this.transport?.seeds().some((address) => address !== this.address) ?? false)
     const confirmed = alone || (this.leaveTarget === 0 && !this.fields.some((field) => field.doc))
-      || peers.some((peer) => this.gossip.believedKnown(peer, this.ownOrigin) >= this.leaveTarget && this.gossip.docsConfirmedBy(peer))
+      || peers.some((peer) => this.gossip.believedKnown(peer, this.ownOrigin) >= this.leaveTarget && (this.heirOrigin < 0 || this.gossip.believedKnown(peer, this.heirOrigin) >= this.heirSequence) && this.gossip.docsConfirmedBy(peer))
     const timedOut = this.scheduler.now() - this.leaveStartedAt >= this.config.leaveTimeoutMs
     if (!confirmed && !timedOut) return
     if (!confirmed) {
       this.emitter.emit('error', new ElasticStateError(`leave of ${this.id}: no peer confirmed the handoff within ${this.config.leaveTimeoutMs} ms`))
+    }
+    // The heir folds this instance into itself: a live peer that holds every own change (and
+    // doc edit), the first by id so the choice does not depend on the order peers answered.
+    const heldAll = (peer: PeerRef) => this.gossip.believedKnown(peer, this.ownOrigin) >= this.sequence
+      && (this.heirOrigin < 0 || this.gossip.believedKnown(peer, this.heirOrigin) >= this.heirSequence)
+    const heir = peers
+      .filter((peer) => heldAll(peer) && this.gossip.docsConfirmedBy(peer))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.incarnation - b.incarnation))[0]
+    if (heir) {
+      this.membership.self.heir = heir.id
+      this.membership.self.heirIncarnation = heir.incarnation
+      this.membership.self.final = this.sequence
+      this.membership.self.heirFinal = this.heirSequence
     }
     this.membership.self.status = STATUS_LEFT
     this.membership.beat()

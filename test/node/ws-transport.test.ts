@@ -4,6 +4,7 @@ import { WebSocket } from 'ws'
 import { AuthError, DecodeError, SchemaMismatchError, counter, createReplica, defineState, type ElasticStateError } from 'elastic-state'
 import { webSocketTransport } from 'elastic-state/node'
 import { type NetReplica, address, sleep, startNode, until } from './helpers.js'
+import { PROTOCOL_VERSION } from '../../src/frame.js'
 
 const running: NetReplica[] = []
 async function node(id: string, peers: string[], options: Parameters<typeof startNode>[2] = {}): Promise<NetReplica> {
@@ -74,7 +75,7 @@ describe('webSocketTransport', () => {
     a.on('error', (error) => errors.push(error))
     const raw = new WebSocket(address(a))
     await new Promise((resolve, reject) => raw.once('open', resolve).once('error', reject))
-    raw.send(new Uint8Array([0xe5, 1, 2, 3, 4, 5, 6, 7, 8]))
+    raw.send(new Uint8Array([0xe5, PROTOCOL_VERSION, 2, 3, 4, 5, 6, 7, 8]))
     raw.send(new Uint8Array(1000).fill(0xff))
     raw.send(new Uint8Array([]))
     raw.send('hello? not a frame')
