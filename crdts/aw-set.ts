@@ -30,9 +30,15 @@ interface Cell {
 export interface AWSetState {
   readonly fieldIndex: number
   readonly sink: DirtySink | null
+  /** Cells by slot ref; a slot freed by `dropOrigin` holds `FREE_CELL` until it is reused. */
   readonly cells: Cell[]
   readonly byElement: Map<SetElement, Cell[]>
+  /** Slot refs freed by `dropOrigin`, reused by the next new cells. */
+  readonly freeSlots: number[]
 }
+
+/** What a freed slot holds: version 0 (so `slots` skips it), no origin; frozen, so a stray write throws. */
+const FREE_CELL: Cell = Object.freeze({ slot: -1, element: '', origin: -1, adds: 0, removed: null, version: 0, dirty: false })
 
 export interface AWSetDelta {
   element: SetElement
@@ -42,17 +48,17 @@ export interface AWSetDelta {
 }
 
 export function createAWSet(fieldIndex = 0, sink: DirtySink | null = null): AWSetState {
-  return { fieldIndex, sink, cells: [], byElement: new Map() }
+  return { fieldIndex, sink, cells: [], byElement: new Map(), freeSlots: [] }
 }
 
 function cellOf(state: AWSetState, element: SetElement, origin: number, create: boolean): Cell | undefined {
   let cells = state.byElement.get(element)
   const found = cells?.find((cell) => cell.origin === origin)
   if (found || !create) return found
-  const cell: Cell = { slot: state.cells.length, element, origin, adds: 0, removed: null, version: 0, dirty: false }
+  const cell: Cell = { slot: state.freeSlots.pop() ?? state.cells.length, element, origin, adds: 0, removed: null, version: 0, dirty: false }
   if (!cells) state.byElement.set(element, (cells = []))
   cells.push(cell)
-  state.cells.push(cell)
+  state.cells[cell.slot] = cell
   return cell
 }
 
@@ -169,11 +175,75 @@ export const awSetOps: SlotOps<AWSetState, AWSetDelta> = {
     if (existing && existing.version >= version) return -1
     const cell = existing ?? cellOf(state, delta.element, origin, true)!
     cell.adds = delta.adds
-    cell.removed = delta.removed.length === 0 ? null : new Map(delta.removed.map(([ref, counter]) => [origins.toLocal(ref), counter]))
+    // An origin folded away here maps to -1: what names it is dropped, as `dropOrigin` dropped it.
+    const removed = delta.removed.filter(([ref]) => origins.toLocal(ref) >= 0)
+    cell.removed = removed.length === 0 ? null : new Map(removed.map(([ref, counter]) => [origins.toLocal(ref), counter]))
     cell.version = version
     return cell.slot
   },
   *slots(state) {
     for (let slot = 0; slot < state.cells.length; slot++) if (state.cells[slot]!.version > 0) yield slot
   },
+  absorb: absorbOrigin,
+  dropOrigin,
+}
+
+/**
+ * Folding step 1 (docs/compaction.md), on the heir `into` of a departed origin `from`: for every
+ * element whose latest add by `from` is live, the heir takes the add over: it adds the element as
+ * its own (unless its own latest add is live already) and records `from`'s add as observed removed,
+ * so wherever the heir's cell has arrived the element shows once, before and after `dropOrigin`.
+ * `from`'s removals (the adds it observed removed) are merged into the heir's cell, the highest per
+ * origin, so they keep cancelling what they cancelled. Changed heir cells are marked dirty.
+ * Not exact under concurrency: a remove issued by a replica that saw `from`'s add but not yet the
+ * heir's cell does not cancel the heir's new add (an add concurrent with that remove: add wins),
+ * although it would have cancelled `from`'s add. Closing that window would need removals of
+ * `from`'s tags to be translated to the heir's.
+ * @throws RangeError when `from` is `into`.
+ */
+export function absorbOrigin(state: AWSetState, from: number, into: number): void {
+  if (from === into) throw new RangeError(`cannot absorb origin ${from} into itself`)
+  for (const [element, cells] of state.byElement) {
+    const source = cells.find((cell) => cell.origin === from)
+    if (!source) continue
+    let heir = cells.find((cell) => cell.origin === into)
+    const moves = isLiveAdd(cells, source)
+    const merges: [number, number][] = []
+    for (const [origin, counter] of source.removed ?? []) {
+      if (origin !== from && (heir?.removed?.get(origin) ?? 0) < counter) merges.push([origin, counter])
+    }
+    if (moves && (heir?.removed?.get(from) ?? 0) < source.adds) merges.push([from, source.adds])
+    if (merges.length === 0) continue
+    heir ??= cellOf(state, element, into, true)!
+    if (moves && !isLiveAdd(cells, heir)) heir.adds = Math.max(heir.adds, highestRemoval(cells, into)) + 1
+    heir.removed ??= new Map()
+    for (const [origin, counter] of merges) heir.removed.set(origin, counter)
+    markDirty(state, heir)
+  }
+}
+
+/**
+ * Folding step 2, on every replica: frees every cell of `origin` (its slot refs are reused) and
+ * deletes the removals other cells recorded against it. An element left without cells is forgotten.
+ * @throws Error when `origin` has a cell with unstamped changes here (only a departed origin can
+ * be dropped); nothing changes then.
+ */
+export function dropOrigin(state: AWSetState, origin: number): void {
+  for (const cell of state.cells) {
+    if (cell.origin === origin && cell.dirty) throw new Error(`cannot drop origin ${origin}: its cell for element ${String(cell.element)} has unstamped changes`)
+  }
+  for (const [element, cells] of state.byElement) {
+    let kept = 0
+    for (const cell of cells) {
+      if (cell.origin === origin) {
+        state.cells[cell.slot] = FREE_CELL
+        state.freeSlots.push(cell.slot)
+        continue
+      }
+      if (cell.removed?.delete(origin) && cell.removed.size === 0) cell.removed = null
+      cells[kept++] = cell
+    }
+    cells.length = kept
+    if (kept === 0) state.byElement.delete(element)
+  }
 }

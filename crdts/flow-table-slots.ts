@@ -9,6 +9,7 @@ import {
   type Base, type FlowCellDelta, type FlowTableState,
   DIRTY, HAS_WRITES, IN_USE, WRITTEN, allocateCell, allocateEntry, findCell, flagsOf, setFlags,
 } from './flow-table.js'
+import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
 
 const NO_OBJECTS: unknown[] = []
 const NO_REMOVALS: FlowCellDelta['removed'] = []
@@ -90,6 +91,8 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta> = {
       if ((flagsOf(state, cell) & IN_USE) !== 0 && state.cellVersion[cell]! > 0) yield cell
     }
   },
+  absorb: absorbOrigin,
+  dropOrigin,
 }
 
 /** Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state. */
@@ -175,11 +178,13 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
     const wallMs = delta.numbers[field.offset]!
     if (wallMs >= 0) state.context.observeTimestamp(wallMs, delta.numbers[field.offset + 1]!)
   }
-  if (delta.removed.length > 0) {
-    const removed = new Map<number, Base>()
-    for (const base of delta.removed) {
-      removed.set(origins.toLocal(base.originRef), { life: base.life, writeVersion: base.writeVersion, counters: base.counters })
-    }
+  const removed = new Map<number, Base>()
+  for (const base of delta.removed) {
+    const named = origins.toLocal(base.originRef)
+    // An origin folded away here maps to -1: its base is dropped, as `dropOrigin` dropped the others.
+    if (named >= 0) removed.set(named, { life: base.life, writeVersion: base.writeVersion, counters: base.counters })
+  }
+  if (removed.size > 0) {
     state.removals[cell] = removed
     if (!hadRemovals) {
       state.entryRemovals[entry]! += 1

@@ -265,7 +265,8 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
 }
 
 /** A new cell of this replica's own origin, with a life no earlier own cell had. */
-function allocateOwnCell(state: FlowTableState, entry: number, origin: number): number {
+/** @internal shared with flow-table-fold.ts */
+export function allocateOwnCell(state: FlowTableState, entry: number, origin: number): number {
   const cell = allocateCell(state, entry, origin)
   state.cellLife[cell] = ++state.ownLives
   return cell
@@ -297,7 +298,8 @@ export function findCell(state: FlowTableState, entry: number, origin: number): 
 }
 
 /** The deletion base with the highest write version recorded against `origin`'s cell in this entry. */
-function highestBase(state: FlowTableState, entry: number, origin: number): Base | undefined {
+/** @internal shared with flow-table-fold.ts */
+export function highestBase(state: FlowTableState, entry: number, origin: number): Base | undefined {
   if (state.entryRemovals[entry] === 0) return undefined
   let best: Base | undefined
   for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
@@ -307,13 +309,15 @@ function highestBase(state: FlowTableState, entry: number, origin: number): Base
   return best
 }
 
-function isCovered(state: FlowTableState, cell: number, base: Base | undefined): boolean {
+/** @internal shared with flow-table-fold.ts */
+export function isCovered(state: FlowTableState, cell: number, base: Base | undefined): boolean {
   if ((flagsOf(state, cell) & HAS_WRITES) === 0) return true
   if (!base || base.life !== state.cellLife[cell]) return false
   return (flagsOf(state, cell) & WRITTEN) === 0 && base.writeVersion >= state.cellWriteVersion[cell]!
 }
 
-function isExpired(state: FlowTableState, entry: number, now: number): boolean {
+/** @internal shared with flow-table-fold.ts */
+export function isExpired(state: FlowTableState, entry: number, now: number): boolean {
   return state.idleTimeoutMs > 0 && now - state.entryLast[entry]! >= state.idleTimeoutMs
 }
 
@@ -366,7 +370,9 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
   state.entryOwn[entry] = own
 }
 
-function resetOwn(state: FlowTableState, cell: number): void {
+/** Starts a new, empty life of an own cell (its deletions and last-write time stay). */
+/** @internal shared with flow-table-fold.ts */
+export function resetOwn(state: FlowTableState, cell: number): void {
   state.epoch++
   const last = state.cellLast[cell]!
   // max: the cell may hold a life that did not come from this counter (restored from a peer).
@@ -377,7 +383,8 @@ function resetOwn(state: FlowTableState, cell: number): void {
   setFlags(state, cell, flagsOf(state, cell) & ~(HAS_WRITES | WRITTEN))
 }
 
-function markDirty(state: FlowTableState, cell: number): void {
+/** @internal shared with flow-table-fold.ts */
+export function markDirty(state: FlowTableState, cell: number): void {
   const flags = flagsOf(state, cell)
   if ((flags & DIRTY) === 0) {
     setFlags(state, cell, flags | DIRTY)
