@@ -4,15 +4,15 @@
  * so the files render on GitHub and in any browser.
  */
 
-const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"'
-const TEXT = '#1f2328'
-const GRID = '#d0d7de'
+export const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"'
+export const TEXT = '#1f2328'
+export const GRID = '#d0d7de'
 
-function escape(text: string): string {
+export function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }
 
-function formatValue(value: number): string {
+export function formatValue(value: number): string {
   if (value >= 1e6) return `${(value / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 })} M`
   if (value >= 1e4) return `${(value / 1e3).toLocaleString('en-US', { maximumFractionDigits: 1 })} k`
   if (value >= 100) return value.toLocaleString('en-US', { maximumFractionDigits: 0 })
@@ -35,7 +35,7 @@ export interface BarChartSpec {
 }
 
 /** Tick values for an axis from `low` to `high`: powers of ten on a log axis, round steps on a linear one. */
-function ticks(low: number, high: number, log: boolean): number[] {
+export function ticks(low: number, high: number, log: boolean): number[] {
   if (log) {
     const values: number[] = []
     for (let exponent = Math.floor(Math.log10(low)); 10 ** exponent <= high * 1.0001; exponent++) values.push(10 ** exponent)

@@ -15,6 +15,18 @@ export interface InstanceStatus {
   members: number
   /** Age of the oldest own change that some live peer has not confirmed. */
   lagMs: number
+  /** Origins (instance incarnations) whose state this instance holds. */
+  origins: number
+  /** V8 heap in use, and reserved (`process.memoryUsage()`). */
+  heapUsedBytes: number
+  heapTotalBytes: number
+  /** Memory of C++ objects bound to JavaScript objects, Buffers included (`process.memoryUsage().external`). */
+  externalBytes: number
+  /** Gossip frames and their bytes since this process started (`replica.stats()`). */
+  framesSent: number
+  framesReceived: number
+  bytesSent: number
+  bytesReceived: number
 }
 
 /** Everything an instance holds of the global view, condensed so instances can be compared. */
@@ -42,6 +54,10 @@ export type OrchestratorMessage =
   /** Graceful scale-in: stop taking batches, acknowledge what was taken, `leave()`, exit. */
   | { type: 'leave' }
   | { type: 'digest' }
+  /** Cut gossip to and from these instances' addresses (`transport.block`): one side of a partition. */
+  | { type: 'block'; addresses: string[] }
+  /** Heal: gossip with everyone again (`transport.unblock()`). */
+  | { type: 'unblock' }
 
 /** The flags an instance process is started with. */
 export interface InstanceConfig {
@@ -53,6 +69,8 @@ export interface InstanceConfig {
   statusMs: number
   /** Batches arriving within this window share one flush (group commit); 0 flushes at once. */
   ackDelayMs: number
+  /** Addresses cut off from the first gossip round on (an instance started inside a partition). */
+  blocked: string[]
 }
 
 export function instanceArgs(config: InstanceConfig): string[] {
@@ -60,5 +78,6 @@ export function instanceArgs(config: InstanceConfig): string[] {
     '--id', config.id, '--dir', config.dir, '--seeds', config.seeds.join(','),
     '--gossip-ms', String(config.gossipIntervalMs), '--failure-ms', String(config.failureTimeoutMs),
     '--status-ms', String(config.statusMs), '--ack-delay-ms', String(config.ackDelayMs),
+    ...(config.blocked.length > 0 ? ['--blocked', config.blocked.join(',')] : []),
   ]
 }

@@ -58,14 +58,18 @@ export class Fleet {
     return [...this.instances.values()].filter((instance) => instance.child !== null)
   }
 
-  /** Starts (or restarts, on the same directory) instance `id` and resolves once it is ready. */
-  start(id: string): Promise<Instance> {
+  /**
+   * Starts (or restarts, on the same directory) instance `id` and resolves once it is ready.
+   * `blocked`: gossip addresses it must not talk to from its first round on (inside a partition).
+   */
+  start(id: string, blocked: readonly string[] = []): Promise<Instance> {
     const previous = this.instances.get(id)
     if (previous?.child) throw new Error(`instance ${id} is already running (pid ${previous.pid})`)
     const dir = previous?.dir ?? join(this.options.stateRoot, id)
     const config: InstanceConfig = {
       id, dir, seeds: this.seedsFor(id), gossipIntervalMs: this.options.gossipIntervalMs,
       failureTimeoutMs: this.options.failureTimeoutMs, statusMs: this.options.statusMs, ackDelayMs: this.options.ackDelayMs,
+      blocked: [...blocked],
     }
     const forkedAt = Date.now()
     const child = fork(instanceEntry, instanceArgs(config), {
@@ -139,6 +143,18 @@ export class Fleet {
     this.send(instance, { type: 'leave' })
     await this.waitForExit(instance)
     if (instance.phase === 'leaving') instance.phase = 'left'
+  }
+
+  /** Cuts `id`'s gossip to and from these addresses until `unblock` (one side of a partition). */
+  block(id: string, addresses: readonly string[]): void {
+    const instance = this.instances.get(id)
+    if (instance?.child && addresses.length > 0) this.send(instance, { type: 'block', addresses: [...addresses] })
+  }
+
+  /** Lets `id` gossip with every address again. */
+  unblock(id: string): void {
+    const instance = this.instances.get(id)
+    if (instance?.child) this.send(instance, { type: 'unblock' })
   }
 
   /**
