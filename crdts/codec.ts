@@ -7,6 +7,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { DecodeError } from '../src/errors.js'
+import { MAX_VALUE_DEPTH } from './validate.js'
 
 export type Encoder = encoding.Encoder
 
@@ -122,22 +123,27 @@ const ANY_ARRAY = 117
  * lib0's `readAny`, except that object keys become own properties: lib0 assigns them, so a key
  * `__proto__` (which `JSON.parse` produces as an own key) set the object's prototype instead, and
  * a peer saw a different value than its writer. Leaves are read by lib0 itself.
+ *
+ * Nesting is limited as writes limit it (`MAX_VALUE_DEPTH`): a peer's value nested thousands of
+ * levels deep, which no write can make, decoded and then broke recursive code that reads it
+ * (`JSON.stringify` threw RangeError; found by the fuzzer, property-tests/fuzz/).
  */
-function readAnyValue(decoder: decoding.Decoder): unknown {
+function readAnyValue(decoder: decoding.Decoder, depth = 0): unknown {
+  if (depth > MAX_VALUE_DEPTH) throw new DecodeError(`value nests deeper than ${MAX_VALUE_DEPTH} levels`)
   const tag = decoding.readUint8(decoder)
   if (tag === ANY_OBJECT) {
     const length = decoding.readVarUint(decoder)
     const object: Record<string, unknown> = {}
     for (let i = 0; i < length; i++) {
       const key = decoding.readVarString(decoder)
-      Object.defineProperty(object, key, { value: readAnyValue(decoder), enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(object, key, { value: readAnyValue(decoder, depth + 1), enumerable: true, writable: true, configurable: true })
     }
     return object
   }
   if (tag === ANY_ARRAY) {
     const length = decoding.readVarUint(decoder)
     const array: unknown[] = []
-    for (let i = 0; i < length; i++) array.push(readAnyValue(decoder))
+    for (let i = 0; i < length; i++) array.push(readAnyValue(decoder, depth + 1))
     return array
   }
   decoder.pos -= 1

@@ -6,7 +6,7 @@
  * picks the same winner. The local view is the own last write. Before any write both views are
  * the declared initial value.
  */
-import type { Encoder, Reader } from './codec.js'
+import { type Encoder, type Reader, writeString } from './codec.js'
 import { decodeTimestampedValue, encodeTimestampedValue, storeTimestamped, writeTimestamped, type TimestampedValue } from './timestamped-value.js'
 import { compareTimestamps } from './hlc.js'
 import { type OriginSlots, createOriginSlots, ensureOrigin, forgetOrigin, isNewer, markDirty, stampOrigin, stampedOrigins } from './origin-slots.js'
@@ -20,13 +20,19 @@ export interface RegisterState<T> extends OriginSlots {
   readonly logical: number[]
   /** Origin whose write currently wins, or -1. */
   winner: number
+  /**
+   * Tie-break rank of a write an heir took over from a folded origin (docs/compaction.md): the
+   * folded writer's, so a fold never changes which of two writes with one timestamp wins.
+   * Undefined for an origin's own writes (its rank is the origin's).
+   */
+  readonly ranks: (string | undefined)[]
 }
 
-/** One slot on the wire: the value and its write's timestamp. */
-export type RegisterDelta = TimestampedValue
+/** One slot on the wire: the value, its write's timestamp, and the rank of a taken-over write ('' for none). */
+export type RegisterDelta = TimestampedValue & { rank?: string }
 
 export function createRegister<T>(initial: T, context: TypeContext, fieldIndex = 0, sink: DirtySink | null = null): RegisterState<T> {
-  return { ...createOriginSlots(fieldIndex, sink), initial, context, values: [], wallMs: [], logical: [], winner: -1 }
+  return { ...createOriginSlots(fieldIndex, sink), initial, context, values: [], wallMs: [], logical: [], winner: -1, ranks: [] }
 }
 
 function ensure<T>(state: RegisterState<T>, origin: number): void {
@@ -38,12 +44,15 @@ function ensure<T>(state: RegisterState<T>, origin: number): void {
   }
 }
 
+function rankOf<T>(state: RegisterState<T>, origin: number): string {
+  return state.ranks[origin] ?? state.context.originRank(origin)
+}
+
 function beats<T>(state: RegisterState<T>, a: number, b: number): boolean {
   if (b < 0) return true
-  const ids = state.context
   return compareTimestamps(
-    state.wallMs[a]!, state.logical[a]!, ids.originRank(a),
-    state.wallMs[b]!, state.logical[b]!, ids.originRank(b),
+    state.wallMs[a]!, state.logical[a]!, rankOf(state, a),
+    state.wallMs[b]!, state.logical[b]!, rankOf(state, b),
   ) > 0
 }
 
@@ -62,6 +71,7 @@ function electWinner<T>(state: RegisterState<T>): void {
 export function set<T>(state: RegisterState<T>, origin: number, value: T): void {
   if (origin >= state.values.length) ensure(state, origin)
   writeTimestamped(state, origin, value)
+  state.ranks[origin] = undefined
   reconsider(state, origin)
   markDirty(state, origin)
 }
@@ -80,8 +90,9 @@ export const registerOps: SlotOps<RegisterState<unknown>, RegisterDelta> = {
   stamp: stampOrigin,
   encodeSlot(encoder: Encoder, state, slot) {
     encodeTimestampedValue(encoder, state.wallMs[slot]!, state.logical[slot]!, state.values[slot])
+    writeString(encoder, state.ranks[slot] ?? '')
   },
-  decodeSlot: (reader: Reader) => decodeTimestampedValue(reader, 'register'),
+  decodeSlot: (reader: Reader) => ({ ...decodeTimestampedValue(reader, 'register'), rank: reader.string('register rank', 1024) }),
   applySlot(state, origin, version, delta) {
     if (!isNewer(state, origin, version)) return -1
     ensure(state, origin)
@@ -90,6 +101,7 @@ export const registerOps: SlotOps<RegisterState<unknown>, RegisterDelta> = {
     // the view depends on the slots held, not on the order they arrived in.
     const demoted = origin === state.winner && compareTimestamps(delta.wallMs, delta.logical, '', state.wallMs[origin]!, state.logical[origin]!, '') < 0
     storeTimestamped(state, origin, version, delta)
+    state.ranks[origin] = delta.rank ? delta.rank : undefined
     if (demoted) electWinner(state)
     else reconsider(state, origin)
     return origin
@@ -105,6 +117,8 @@ export const registerOps: SlotOps<RegisterState<unknown>, RegisterDelta> = {
     state.values[into] = state.values[from]
     state.wallMs[into] = state.wallMs[from]!
     state.logical[into] = state.logical[from]!
+    state.ranks[into] = rankOf(state, from)
+    reconsider(state, into)
     markDirty(state, into)
   },
   dropOrigin(state, origin) {
@@ -112,6 +126,7 @@ export const registerOps: SlotOps<RegisterState<unknown>, RegisterDelta> = {
     state.values[origin] = state.initial
     state.wallMs[origin] = -1
     state.logical[origin] = 0
+    state.ranks[origin] = undefined
     forgetOrigin(state, origin)
     if (state.winner !== origin) return
     state.winner = -1

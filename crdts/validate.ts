@@ -42,7 +42,8 @@ export function describe(value: unknown): string {
   return typeof value
 }
 
-const MAX_VALUE_DEPTH = 64
+/** Deepest nesting of a register or per-instance value (writes refuse deeper ones, and so does decoding). */
+export const MAX_VALUE_DEPTH = 64
 
 /**
  * Register and per-instance values must survive the wire unchanged: JSON-like data (null,

@@ -20,7 +20,7 @@ import type { FrameKey } from './auth.js'
 import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
-import type { Membership } from './membership.js'
+import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import type { OriginTable } from './origin-table.js'
 import { type FoldRecord, FoldRegistry } from './folds.js'
 import type { FrameFold } from './frame.js'
@@ -120,6 +120,20 @@ export class GossipEngine implements SlotDecoder {
   constructor(private readonly host: GossipHost) {
     const wire = host.origins.wire
     this.wireOrigins = { size: Number.MAX_SAFE_INTEGER, toWire: (origin) => wire[origin]!, toLocal: (ref) => ref }
+    host.origins.onReuse = (origin) => this.resetOrigin(origin)
+  }
+
+  /** A forgotten origin's number now names a new origin: nothing said of the old one may stay. */
+  private resetOrigin(origin: number): void {
+    this.settled[origin] = 0
+    this.lastRoundKnown[origin] = 0
+    this.compactAt[origin] = 1024
+    for (const belief of this.beliefs.values()) if (origin < belief.length) belief[origin] = 0
+    for (const sent of this.pushed.values()) {
+      if (origin < sent.to.length) sent.to[origin] = 0
+      if (origin < sent.at.length) sent.at[origin] = 0
+    }
+    this.groupCache.clear()
   }
 
   get fieldCount(): number {
@@ -226,7 +240,9 @@ export class GossipEngine implements SlotDecoder {
       // Differing docs also ask for more: the pusher's answer then carries its step 2, so a
       // doc edit whose push was lost still reaches us within this exchange.
       const weLack = this.weLack(frame, local) || docsDiffer
-      if (peerLacks || weLack) {
+      // A leaving peer waits for its heir to echo its leave: always answer one.
+      const leaving = frame.members.some((member) => member.id === frame.senderId && member.incarnation === frame.senderIncarnation && member.status === STATUS_LEFT)
+      if (peerLacks || weLack || leaving) {
         host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, belief, peerDocs, true, this.recordSent(senderKey)))
       }
     } else if (frame.kind === FrameKind.ReplyWantsMore) {
@@ -270,18 +286,20 @@ export class GossipEngine implements SlotDecoder {
   }
 
   /**
-   * Housekeeping of fold records, once a round: a record stops being forwarded once every live
-   * peer reported the heir through its `to` and the gossip window passed; its tombstone ends
-   * after the retention (never before the departed origin was dropped here).
+   * Housekeeping of fold records, once a round: a record stops being forwarded once every peer
+   * not known to have left (live or believed failed: one cut off comes back needing it) reported
+   * the heir through its `to` and the gossip window passed; its tombstone ends after the
+   * retention (never before the departed origin was dropped here).
    */
-  maintainFolds(livePeers: readonly PeerRef[]): void {
+  maintainFolds(peers: readonly PeerRef[]): void {
+    this.forgetDepartedPeers(peers)
     if (this.folds.size === 0) return
     const host = this.host
     const now = host.now()
     const windowMs = 10 * host.config.failureTimeoutMs
     for (const record of [...this.folds.all()]) {
       const age = now - record.learnedAt
-      if (record.forwarding && age >= windowMs && livePeers.every((peer) => this.believedKnown(peer, record.heir) >= record.to)) record.forwarding = false
+      if (record.forwarding && age >= windowMs && peers.every((peer) => this.believedKnown(peer, record.heir) >= record.to)) record.forwarding = false
       if (record.forwarding || age < host.config.foldRetentionMs) continue
       const departed = host.origins.lookup(record.id, record.incarnation)
       if (departed >= 0 && !host.origins.dropped[departed]) continue
@@ -290,18 +308,39 @@ export class GossipEngine implements SlotDecoder {
     }
   }
 
+  /**
+   * Forgets what departed peers reported and were sent (a vector each): only peers not known to
+   * have left are ever pushed to again, so these would otherwise grow with every instance that
+   * ever lived.
+   */
+  private forgetDepartedPeers(peers: readonly PeerRef[]): void {
+    if (this.beliefs.size <= peers.length && this.pushed.size <= peers.length) return
+    const keep = new Set(peers.map((peer) => peerKey(peer.id, peer.incarnation)))
+    for (const map of [this.beliefs, this.pushed, this.peerDocDigests] as Map<string, unknown>[]) {
+      for (const key of map.keys()) if (!keep.has(key)) map.delete(key)
+    }
+  }
+
   /** Local number of a frame's origin; -1 for a folded one (its data is ignored). */
   private localOrigin(id: string, incarnation: number): number {
     const known = this.host.origins.lookup(id, incarnation)
+    const record = this.folds.of(id, incarnation)
+    if (record) {
+      // The sender still holds a folded origin (a store restored from before the fold, a replica
+      // back from a partition): pass the record on again so it drops it, and never folds it twice.
+      record.forwarding = true
+      record.learnedAt = this.host.now()
+      return -1
+    }
     if (known >= 0) return this.host.origins.dropped[known] ? -1 : known
-    if (this.folds.of(id, incarnation)) return -1
     return this.host.origins.intern(id, incarnation)
   }
 
   private learnFold(fold: FrameFold, heir: number, now: number): void {
     const host = this.host
     if (fold.id === host.id && fold.incarnation === host.incarnation) {
-      if (!this.foldedSelfReported) {
+      // Expected after a graceful leave (its heir folds it); otherwise two processes share an id.
+      if (!this.foldedSelfReported && host.membership.self.status !== STATUS_LEFT) {
         this.foldedSelfReported = true
         host.reportError(new ElasticStateError(`replica ${host.id}: peers folded this incarnation into ${host.origins.ids[heir]} (it was taken for departed); its writes after version ${fold.to} no longer reach them; restart it under a new incarnation`))
       }
@@ -365,7 +404,7 @@ export class GossipEngine implements SlotDecoder {
    * of every origin when `origin` is null, and each doc's content after its state vector in
    * `docsSince` (all of it when that entry is missing). No members, no size budget, a checksum.
    */
-  encodeRecord(from: readonly number[], origin: number | null, docsSince: readonly (Uint8Array | undefined)[]): Uint8Array {
+  encodeRecord(from: readonly number[], origin: number | null, docsSince: readonly (Uint8Array | undefined)[], members: readonly MemberRecord[] = []): Uint8Array {
     const host = this.host
     host.stampOwnWrites()
     const encoder = beginFrame(host.fingerprint, null)
@@ -373,7 +412,7 @@ export class GossipEngine implements SlotDecoder {
     encoding.writeVarString(encoder, host.id)
     writeVarUint(encoder, host.incarnation)
     encoding.writeVarString(encoder, '')
-    writeMembers(encoder, [])
+    writeMembers(encoder, members)
     writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, false))
     const groups = encoding.createEncoder()
     let groupCount = 0

@@ -114,7 +114,7 @@ export type {
   PerInstanceHandle, FlowTableHandle, EntryHandles, EntryFieldHandle, DocHandle,
 } from './handles.js'
 export type { ReplicaEvents, ChangeEvent } from './events.js'
-export type { ReplicaStats, RejectReason } from './stats.js'
+export type { ReplicaStats, RejectReason, InboundDropReason } from './stats.js'
 /**
  * What moves frames between replicas: `open` (start listening, return this replica's address),
  * `seeds` (addresses to join through), `send` (best effort) and `close`. The simulator, the

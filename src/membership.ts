@@ -41,6 +41,12 @@ export type MembershipEvent = { type: 'join' | 'leave'; id: string; reason?: 'le
 export class Membership {
   private readonly members = new Map<string, LocalMember>()
   readonly self: LocalMember
+  /**
+   * Graceful leaves that named an heir, by incarnation and id, kept apart from the member table
+   * (where a restart of the same id replaces them) until the retention ends: an heir still folds
+   * an instance that left and restarted at once.
+   */
+  private readonly departures = new Map<string, { record: MemberRecord; at: number }>()
 
   constructor(id: string, incarnation: number, private readonly failureTimeoutMs: number, private readonly emit: (event: MembershipEvent) => void) {
     this.self = { id, incarnation, heartbeat: 0, status: STATUS_ALIVE, address: id, progressAt: 0, live: true }
@@ -54,6 +60,7 @@ export class Membership {
 
   /** Merges a gossiped record; returns true when it told us something new. */
   merge(record: MemberRecord, now: number): boolean {
+    if (record.status === STATUS_LEFT && record.heir) this.noteDeparture(record, now)
     if (record.id === this.self.id) return false
     const current = this.members.get(record.id)
     if (current) {
@@ -82,11 +89,28 @@ export class Membership {
     }
   }
 
-  /** Graceful leaves that name `(id, incarnation)` as their heir. */
+  private noteDeparture(record: MemberRecord, now: number): void {
+    const key = `${record.incarnation}:${record.id}`
+    if (!this.departures.has(key)) this.departures.set(key, { record: { ...record }, at: now })
+  }
+
+  /**
+   * Graceful leaves whose heir is `(id, incarnation)`, directly or through heirs that left in
+   * turn before folding them (two instances leaving at once may name each other's).
+   */
   leftTo(id: string, incarnation: number): MemberRecord[] {
+    const left = [...this.departures.values()].map((departure) => departure.record)
+    const byKey = new Map(left.map((member) => [`${member.incarnation}:${member.id}`, member]))
     const found: MemberRecord[] = []
-    for (const member of this.members.values()) {
-      if (member.status === STATUS_LEFT && member.heir === id && member.heirIncarnation === incarnation) found.push(member)
+    for (const member of left) {
+      let heir: MemberRecord | undefined = member
+      for (let depth = 0; heir && depth < 16; depth++) {
+        if (heir.heir === id && heir.heirIncarnation === incarnation) {
+          found.push(member)
+          break
+        }
+        heir = byKey.get(`${heir.heirIncarnation}:${heir.heir}`)
+      }
     }
     return found
   }
@@ -96,6 +120,7 @@ export class Membership {
    * not grow with every instance that ever lived. By then no peer gossips them any more.
    */
   prune(now: number, retentionMs: number): void {
+    for (const [key, departure] of this.departures) if (now - departure.at >= retentionMs) this.departures.delete(key)
     for (const [id, member] of this.members) {
       if (member !== this.self && !member.live && now - member.progressAt >= retentionMs) this.members.delete(id)
     }
@@ -115,6 +140,11 @@ export class Membership {
   /** Live peers (not self). */
   livePeers(): MemberRecord[] {
     return [...this.members.values()].filter((member) => member.live && member !== this.self)
+  }
+
+  /** Peers not known to have left, live or believed failed: who may still hold or send anything. */
+  alivePeers(): MemberRecord[] {
+    return [...this.members.values()].filter((member) => member !== this.self && member.status === STATUS_ALIVE)
   }
 
   /** Peers believed failed (not left): still contacted now and then, so partitions heal. */

@@ -9,7 +9,9 @@
  *
  * A folded origin (docs/compaction.md) is *dropped*: its log is freed, it leaves every frame's
  * origin list, and its key stays in the index as a tombstone, so data naming it that arrives late
- * interns to the dropped number and is ignored. `forget` ends the tombstone after the retention.
+ * interns to the dropped number and is ignored. `forget` ends the tombstone after the retention
+ * and frees the number: the next new origin reuses it (`onReuse` lets the owner reset what it
+ * keeps per origin), so per-origin arrays stay as long as the most origins held at once.
  * Frames list the origins that are not dropped, numbered densely on the wire (`wire`).
  */
 
@@ -20,8 +22,8 @@ export interface OriginLog {
   length: number
 }
 
-function createLog(): OriginLog {
-  return { versions: new Float64Array(16), fields: new Uint16Array(16), slots: new Int32Array(16), length: 0 }
+function createLog(capacity = 16): OriginLog {
+  return { versions: new Float64Array(capacity), fields: new Uint16Array(capacity), slots: new Int32Array(capacity), length: 0 }
 }
 
 export class OriginTable {
@@ -36,6 +38,10 @@ export class OriginTable {
   /** Origins that are not dropped, in local order: the frame's origin list. */
   readonly listed: number[] = []
   private readonly index = new Map<string, number>()
+  /** Numbers of forgotten origins, free for reuse. */
+  private readonly free: number[] = []
+  /** Called when a forgotten origin's number is handed to a new origin. */
+  onReuse: ((origin: number) => void) | null = null
 
   /** Local numbers handed out so far, dropped origins included. */
   get size(): number {
@@ -57,7 +63,7 @@ export class OriginTable {
     if (this.dropped[origin]) return
     this.dropped[origin] = true
     this.known[origin] = 0
-    this.logs[origin] = createLog()
+    this.logs[origin] = createLog(0)
     this.listed.splice(this.listed.indexOf(origin), 1)
     this.wire[origin] = -1
     for (let i = 0; i < this.listed.length; i++) this.wire[this.listed[i]!] = i
@@ -66,15 +72,28 @@ export class OriginTable {
   /** Ends a dropped origin's tombstone: data naming it would intern it anew. */
   forget(origin: number): void {
     if (!this.dropped[origin]) return
+    if (this.index.get(`${this.incarnations[origin]!}:${this.ids[origin]!}`) !== origin) return
     this.index.delete(`${this.incarnations[origin]!}:${this.ids[origin]!}`)
     this.ids[origin] = ''
+    this.free.push(origin)
   }
 
   /** Local number of an origin, registering it when new. */
   intern(id: string, incarnation: number): number {
     const key = `${incarnation}:${id}`
     let origin = this.index.get(key)
-    if (origin === undefined) {
+    if (origin === undefined && this.free.length > 0) {
+      origin = this.free.pop()!
+      this.index.set(key, origin)
+      this.ids[origin] = id
+      this.incarnations[origin] = incarnation
+      this.known[origin] = 0
+      this.logs[origin] = createLog()
+      this.dropped[origin] = false
+      this.wire[origin] = this.listed.length
+      this.listed.push(origin)
+      this.onReuse?.(origin)
+    } else if (origin === undefined) {
       origin = this.ids.length
       this.index.set(key, origin)
       this.ids.push(id)
@@ -126,7 +145,7 @@ export class OriginTable {
   }
 
   private grow(origin: number, log: OriginLog): OriginLog {
-    const capacity = log.versions.length * 2
+    const capacity = Math.max(16, log.versions.length * 2)
     const versions = new Float64Array(capacity)
     versions.set(log.versions)
     const fields = new Uint16Array(capacity)

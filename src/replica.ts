@@ -11,7 +11,7 @@ import { ElasticStateError, AuthError, DecodeError, LifecycleError, ProtocolVers
 import { type FieldRuntime, buildFields } from './fields.js'
 import { type GossipConfig, GossipEngine, type PeerRef } from './gossip.js'
 import type { StateHandles } from './handles.js'
-import { Membership, STATUS_LEFT, type MembershipEvent } from './membership.js'
+import { Membership, STATUS_LEFT, type MemberRecord, type MembershipEvent } from './membership.js'
 import { DirtyList, OriginTable } from './origin-table.js'
 import { type Scheduler, realScheduler } from './scheduler.js'
 import type { Schema, SchemaFields } from './schema.js'
@@ -147,6 +147,14 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   /** Versions of the heir origin (what folds took over), -1 while there is none. */
   private heirSequence = 0
   private heirOrigin = -1
+  /** Former incarnations restored from the store that did not leave: this one folds them. */
+  private readonly restoredFormer = new Set<number>()
+  /** Incarnations of this id the store shows leaving gracefully (their heirs fold them). */
+  private readonly formerLeft = new Set<number>()
+  /** A leave announced, waiting for its heir to echo it. */
+  private awaitingHeir: MemberRecord | null = null
+  private heirEchoed = false
+  private announcedAt = 0
   /** Whether every field can fold a departed origin (docs keep no origin slots). */
   private foldable = false
   /** (version, time) of each round that stamped changes, for the gossip-lag figure. */
@@ -304,7 +312,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   }
 
   stats(): ReplicaStats {
-    return this.counters.snapshot({ members: this.members().length, origins: this.origins.heldCount, version: this.sequence, lagMs: this.lagMs(), lagByPeer: this.lagByPeer() })
+    return this.counters.snapshot({ members: this.members().length, origins: this.origins.heldCount, version: this.sequence, lagMs: this.lagMs(), lagByPeer: this.lagByPeer() }, this.transport?.inboundDrops?.())
   }
 
   on<E extends keyof ReplicaEvents>(event: E, listener: ReplicaEvents[E]): void {
@@ -326,6 +334,11 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       return
     }
     if (parsed.senderId === this.id) return
+    const heir = this.awaitingHeir
+    if (heir && parsed.senderId === heir.id && parsed.senderIncarnation === heir.incarnation
+      && parsed.members.some((member) => member.id === this.id && member.incarnation === this.incarnation && member.status === STATUS_LEFT)) {
+      this.heirEchoed = true
+    }
     try {
       this.gossip.receive(parsed)
     } catch (error) {
@@ -424,7 +437,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     const now = this.scheduler.now()
     this.membership.detectFailures(now)
     if (this.status === 'running') this.foldDeparted()
-    this.gossip.maintainFolds(this.membership.livePeers())
+    this.gossip.maintainFolds(this.membership.alivePeers())
     this.membership.prune(now, this.config.foldRetentionMs)
     this.gossip.collectDocUpdates()
     for (const target of this.chooseTargets()) this.gossip.push(target.peer, target.address)
@@ -459,8 +472,8 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   /**
    * Folds departed origins this replica is the heir of (docs/compaction.md): members that left
    * gracefully naming it, once it holds them through their final version, and former
-   * incarnations of its own id (a restart proves them dead), once every live peer reported
-   * holding no more of them than it does.
+   * incarnations of its own id (a restart proves them dead), once every peer not known to have
+   * left, live or believed failed, reported holding no more of them than it does.
    */
   private foldDeparted(): void {
     if (!this.foldable) return
@@ -474,13 +487,15 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
         if (origins.known[origin]! >= final) folded.push(this.gossip.fold(origin))
       }
     }
-    const peers = this.membership.livePeers()
+    // Peers believed failed count too: one cut off may hold more of the former incarnation.
+    const peers = this.membership.alivePeers()
     const hasSeeds = this.transport?.seeds().some((address) => address !== this.address) ?? false
-    if (peers.length === 0 && hasSeeds) return
-    const heirId = heirIdOf(this.id)
-    for (const origin of [...origins.listed]) {
-      if ((origins.ids[origin] !== this.id && origins.ids[origin] !== heirId) || origins.incarnations[origin]! >= this.incarnation) continue
-      if (this.gossip.folds.of(origins.ids[origin]!, origins.incarnations[origin]!)) continue
+    if (this.membership.livePeers().length === 0 && hasSeeds) return
+    for (const origin of [...this.restoredFormer]) {
+      if (origins.dropped[origin] || this.gossip.folds.of(origins.ids[origin]!, origins.incarnations[origin]!)) {
+        this.restoredFormer.delete(origin)
+        continue
+      }
       const held = origins.known[origin]!
       if (peers.every((peer) => this.gossip.heardFrom(peer) && this.gossip.believedKnown(peer, origin) <= held)) folded.push(this.gossip.fold(origin))
     }
@@ -496,6 +511,14 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   /** Finishes a graceful leave once a live peer holds every own change, or on time-out. */
   private checkHandoff(): void {
     if (this.status !== 'leaving') return
+    const awaiting = this.awaitingHeir
+    if (awaiting) {
+      // Announced: wait until the heir echoes the leave (so it knows to fold this instance),
+      // asking it again every round, or give up after the leave time-out.
+      if (this.heirEchoed || this.scheduler.now() - this.announcedAt >= this.config.leaveTimeoutMs) this.finishLeave()
+      else this.gossip.push(awaiting, awaiting.address)
+      return
+    }
     const peers = this.membership.livePeers()
     // Alone means no live peer and no seed to reach: then there is nobody to hand over to.
     const alone = peers.length === 0 && !(this.transport?.seeds().some((address) => address !== this.address) ?? false)
@@ -507,12 +530,17 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       this.emitter.emit('error', new ElasticStateError(`leave of ${this.id}: no peer confirmed the handoff within ${this.config.leaveTimeoutMs} ms`))
     }
     // The heir folds this instance into itself: a live peer that holds every own change (and
-    // doc edit), the first by id so the choice does not depend on the order peers answered.
+    // doc edit). Peers that are heirs already come first (every heir origin costs a slot per
+    // entry it touches), then the first by id, so the choice does not depend on who answered first.
     const heldAll = (peer: PeerRef) => this.gossip.believedKnown(peer, this.ownOrigin) >= this.sequence
       && (this.heirOrigin < 0 || this.gossip.believedKnown(peer, this.heirOrigin) >= this.heirSequence)
+    const isHeir = (peer: PeerRef) => {
+      const origin = this.origins.lookup(heirIdOf(peer.id), peer.incarnation)
+      return origin >= 0 && !this.origins.dropped[origin] ? 0 : 1
+    }
     const heir = peers
       .filter((peer) => heldAll(peer) && this.gossip.docsConfirmedBy(peer))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.incarnation - b.incarnation))[0]
+      .sort((a, b) => isHeir(a) - isHeir(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : a.incarnation - b.incarnation))[0]
     if (heir) {
       this.membership.self.heir = heir.id
       this.membership.self.heirIncarnation = heir.incarnation
@@ -526,12 +554,40 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       this.gossip.announce(peer.address)
       this.gossip.announce(peer.address)
     }
+    if (heir) {
+      this.awaitingHeir = heir
+      this.announcedAt = this.scheduler.now()
+      this.gossip.push(heir, heir.address)
+      return
+    }
+    this.finishLeave()
+  }
+
+  private finishLeave(): void {
+    this.awaitingHeir = null
+    this.recordLeave()
     this.halt()
     const finish = () => {
       this.closeStore().then(() => this.resolveLeaveWaiters())
     }
     if (this.transport && this.transportOpen) this.closeTransport().then(finish, finish)
     else finish()
+  }
+
+  /**
+   * Writes the leave to the store: a restart from it then knows this incarnation left (and that
+   * its heir, not the restart, folds it). Any own change the leave made after the last flush
+   * goes with it.
+   */
+  private recordLeave(): void {
+    const store = this.persistence
+    if (!store || !this.storeReady || this.membership.self.status !== STATUS_LEFT) return
+    this.stampDirty()
+    const from: number[] = []
+    from[this.ownOrigin] = this.persistedTo
+    const record = this.gossip.encodeRecord(from, this.ownOrigin, this.persistedDocs, [this.membership.self])
+    this.persistedTo = this.sequence
+    this.lastPersist = this.lastPersist.catch(() => {}).then(() => store.append(record)).catch((error: unknown) => this.reportStoreError(error))
   }
 
   private resolveLeaveWaiters(): void {
@@ -588,7 +644,16 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
           throw new LifecycleError(`replica ${this.id}: the persisted state holds incarnation ${origin.incarnation}, not older than this one (${this.incarnation}); incarnations must grow across restarts`)
         }
       }
+      for (const member of frame.members) if (member.id === this.id && member.status === STATUS_LEFT) this.formerLeft.add(member.incarnation)
       this.gossip.restore(frame)
+    }
+    // What the store holds of former incarnations that did not leave (a crash or a stop): this
+    // restart is the proof they are dead, and the store the proof none of them named an heir.
+    const heirId = heirIdOf(this.id)
+    for (const origin of this.origins.listed) {
+      const id = this.origins.ids[origin]
+      const incarnation = this.origins.incarnations[origin]!
+      if ((id === this.id || id === heirId) && incarnation < this.incarnation && !this.formerLeft.has(incarnation)) this.restoredFormer.add(origin)
     }
     this.storeReady = true
     return this.persist(true)

@@ -17,6 +17,32 @@
 export type RejectReason = 'decode' | 'auth' | 'schema' | 'protocol'
 
 /**
+ * Why a transport dropped a received frame before it reached the replica: the peer (one
+ * connection) was over its frame rate (`rate`) or over its bytes received and not yet processed
+ * (`inflight`). See the WebSocket transports' `maxInboundFramesPerSecond` and
+ * `maxInboundInflightBytes`; `replica.stats().droppedInbound` counts them when the transport
+ * reports them (`Transport.inboundDrops`).
+ * @example
+ * ```ts
+ * import { counter, createReplica, defineState, type InboundDropReason, type Transport } from 'elastic-state'
+ * import assert from 'node:assert/strict'
+ * // A transport that reports its inbound drops (the WebSocket transports do).
+ * const transport: Transport = {
+ *   open: (localId) => localId,
+ *   seeds: () => [],
+ *   send: () => {},
+ *   close: () => Promise.resolve(),
+ *   inboundDrops: () => ({ rate: 120, inflight: 3 }),
+ * }
+ * const replica = createReplica(defineState({ packets: counter() }), { id: 'a', transport })
+ * const reason: InboundDropReason = 'rate'
+ * assert.equal(replica.stats().droppedInbound[reason], 120)
+ * assert.deepEqual(createReplica(defineState({ packets: counter() })).stats().droppedInbound, { rate: 0, inflight: 0 })
+ * ```
+ */
+export type InboundDropReason = 'rate' | 'inflight'
+
+/**
  * What `replica.stats()` returns: traffic, rejected frames, rounds, membership and how far peers are behind.
  * @example
  * ```ts
@@ -55,6 +81,11 @@ export interface ReplicaStats {
   lagMs: number
   /** The same age per live peer, by peer id. */
   lagByPeer: Record<string, number>
+  /**
+   * Frames the transport received and dropped over a peer's inbound limits, before they reached
+   * this replica, by reason (zeros for a transport without such limits). Not in `framesReceived`.
+   */
+  droppedInbound: Record<InboundDropReason, number>
 }
 
 export class StatsCounters {
@@ -83,13 +114,14 @@ export class StatsCounters {
     this.rounds++
   }
 
-  snapshot(extra: Pick<ReplicaStats, 'members' | 'origins' | 'version' | 'lagMs' | 'lagByPeer'>): ReplicaStats {
+  snapshot(extra: Pick<ReplicaStats, 'members' | 'origins' | 'version' | 'lagMs' | 'lagByPeer'>, inboundDrops?: Readonly<Record<InboundDropReason, number>>): ReplicaStats {
     const reasons = this.rejectedByReason
     return {
       bytesSent: this.bytesSent, bytesReceived: this.bytesReceived,
       framesSent: this.framesSent, framesReceived: this.framesReceived,
       framesRejected: reasons.decode + reasons.auth + reasons.schema + reasons.protocol,
       rejectedByReason: { ...reasons }, rounds: this.rounds, ...extra,
+      droppedInbound: { rate: inboundDrops?.rate ?? 0, inflight: inboundDrops?.inflight ?? 0 },
     }
   }
 }

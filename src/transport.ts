@@ -3,6 +3,7 @@
  * consumes whole frames (Uint8Array); a transport only delivers them, best effort: frames may be
  * lost, duplicated or reordered, and the protocol is built to tolerate all three.
  */
+import type { InboundDropReason } from './stats.js'
 
 /**
  * Called by the transport for every frame that arrives. Must not throw (the replica never does).
@@ -31,4 +32,9 @@ export interface Transport {
   send(address: string, frame: Uint8Array): void
   /** Stop listening and drop connections. */
   close(): Promise<void>
+  /**
+   * Optional: frames received and dropped over per-peer inbound limits, before they reached the
+   * replica, by reason (running totals). `replica.stats().droppedInbound` reads it.
+   */
+  inboundDrops?(): Readonly<Record<InboundDropReason, number>>
 }

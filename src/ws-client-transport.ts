@@ -4,7 +4,8 @@
  * replicas reach it only through the replicas it is connected to, which is all gossip needs.
  */
 import { LifecycleError } from './errors.js'
-import { type LinkLimits, type SocketLike, type TransportStats, SocketLinks, checkPeerUrls, copyStats, resolveLinkLimits } from './socket-links.js'
+import { type LinkLimits, type SocketLike, type TransportStats, SocketLinks, checkPeerUrls, copyStats, inboundDrops, resolveLinkLimits } from './socket-links.js'
+import type { InboundDropReason } from './stats.js'
 import type { FrameHandler, Transport } from './transport.js'
 
 /**
@@ -39,6 +40,8 @@ export interface WebSocketClientTransportOptions extends Partial<LinkLimits> {
  */
 export interface WebSocketClientTransport extends Transport {
   stats(): TransportStats
+  /** Frames dropped over the inbound limits, by reason (also in `replica.stats().droppedInbound`). */
+  inboundDrops(): Record<InboundDropReason, number>
 }
 
 /**
@@ -84,6 +87,9 @@ export function webSocketClientTransport(options: WebSocketClientTransportOption
     },
     stats() {
       return copyStats(links)
+    },
+    inboundDrops() {
+      return inboundDrops(links)
     },
   }
 }

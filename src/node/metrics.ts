@@ -38,7 +38,7 @@ type GaugeCollect = (this: Gauge<string>) => void
 
 /**
  * Registers the replica's metrics: frames and bytes in and out, frames rejected by reason,
- * members, rounds, origins, gossip lag (overall and per peer) and, with a transport, its
+ * frames dropped over per-peer inbound limits by reason, members, rounds, origins, gossip lag (overall and per peer) and, with a transport, its
  * connections and dropped frames.
  * @example
  * ```ts
@@ -87,6 +87,11 @@ export function createMetrics(replica: Replica, options: MetricsOptions = {}): M
     for (const [reason, count] of Object.entries(stats().rejectedByReason)) this.inc({ ...labels, reason }, count)
   }
   new Counter({ name: `${prefix}frames_rejected_total`, help: 'Frames refused, by reason (decode, auth, schema, protocol)', labelNames: ['replica', 'reason'], registers, collect: rejected })
+  const droppedInbound: CounterCollect = function () {
+    this.reset()
+    for (const [reason, count] of Object.entries(stats().droppedInbound)) this.inc({ ...labels, reason }, count)
+  }
+  new Counter({ name: `${prefix}frames_dropped_inbound_total`, help: 'Frames received and dropped over a peer\'s inbound limits before they reached the replica, by reason (rate, inflight)', labelNames: ['replica', 'reason'], registers, collect: droppedInbound })
   const peerLag: GaugeCollect = function () {
     this.reset()
     for (const [peer, lagMs] of Object.entries(stats().lagByPeer)) this.set({ ...labels, peer }, lagMs / 1000)

@@ -9,7 +9,8 @@ import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { LifecycleError } from '../errors.js'
-import { type LinkLimits, type SocketLike, type TransportStats, SocketLinks, checkPeerUrls, copyStats, resolveLinkLimits } from '../socket-links.js'
+import { type LinkLimits, type SocketLike, type TransportStats, SocketLinks, checkPeerUrls, copyStats, inboundDrops, resolveLinkLimits } from '../socket-links.js'
+import type { InboundDropReason } from '../stats.js'
 import type { FrameHandler, Transport } from '../transport.js'
 
 export interface TlsOptions {
@@ -40,6 +41,8 @@ export interface WebSocketTransport extends Transport {
   /** The address peers dial, once `open` has resolved. */
   readonly address: string | null
   stats(): TransportStats
+  /** Frames dropped over per-peer inbound limits, by reason (also in `replica.stats().droppedInbound`). */
+  inboundDrops(): Record<InboundDropReason, number>
   /** Cuts the connections to and from these addresses and refuses them until `unblock`. */
   block(addresses: readonly string[]): void
   unblock(addresses?: readonly string[]): void
@@ -140,6 +143,9 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Web
     },
     stats() {
       return copyStats(links)
+    },
+    inboundDrops() {
+      return inboundDrops(links)
     },
     block(addresses) {
       links?.block(addresses)

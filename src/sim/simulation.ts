@@ -179,7 +179,8 @@ interface ReplicaRecord {
   readonly schema: Schema
   readonly options: SpawnOptions
   readonly incarnation: number
-  readonly replica: Replica
+  /** Null once it stopped: the simulation does not keep a departed replica's state alive. */
+  replica: Replica | null
   crashed: boolean
 }
 
@@ -230,11 +231,14 @@ export function createSimulation(options: SimulationOptions): Simulation {
   const records = new Map<string, ReplicaRecord>()
   let defaultIdCounter = 0
 
-  const isLive = (record: ReplicaRecord): boolean => !record.crashed && record.replica.status !== 'stopped'
+  const isLive = (record: ReplicaRecord): boolean => record.replica !== null && !record.crashed && record.replica.status !== 'stopped'
 
   const liveReplicas = (): Replica[] => {
     const live: Replica[] = []
-    for (const record of records.values()) if (isLive(record)) live.push(record.replica)
+    for (const record of records.values()) {
+      if (isLive(record)) live.push(record.replica!)
+      else record.replica = null
+    }
     return live
   }
 
@@ -339,7 +343,8 @@ export function createSimulation(options: SimulationOptions): Simulation {
       network.detach(id)
       record.crashed = true
       // The transport is already detached, so stopping cannot reach the network.
-      void record.replica.stop()
+      void record.replica!.stop()
+      record.replica = null
     },
     restart(id) {
       const record = records.get(id)
@@ -375,7 +380,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
     replicas: liveReplicas,
     replica(id) {
       const record = records.get(id)
-      return record !== undefined && isLive(record) ? record.replica : undefined
+      return record !== undefined && isLive(record) ? record.replica! : undefined
     },
   }
 }

@@ -49,7 +49,7 @@ describe('frames injected into a replica', () => {
       group.sim.inject('a', bytes)
       const looksLikeFrame = bytes.length >= HEADER_BYTES && bytes[0] === 0xe5
       const expected = !looksLikeFrame ? DecodeError
-        : bytes[1] !== 1 ? ProtocolVersionError
+        : bytes[1] !== PROTOCOL_VERSION ? ProtocolVersionError
         : (bytes[2]! & ~1) !== 0 ? DecodeError
         : bytes[2] === 1 ? AuthError
         : SchemaMismatchError

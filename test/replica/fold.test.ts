@@ -6,7 +6,7 @@
  * origins) however many instances came and went.
  */
 import { describe, expect, it } from 'vitest'
-import { counter, custom, defineState, doc, maxRegister, perInstance, pnCounter, register, type Replica } from '../../src/index.js'
+import { counter, custom, defineState, doc, maxRegister, memoryPersistence, perInstance, pnCounter, register, type Replica } from '../../src/index.js'
 import { createSimulation, type Simulation } from '../../src/sim/index.js'
 
 const names = custom({
@@ -53,6 +53,11 @@ function originIds(replica: SimpleReplica): string[] {
   return origins.listed.map((origin) => origins.ids[origin]!.replace('\u0000heir', '+heir')).sort()
 }
 
+/** Lets a replica with a store finish loading it (start() resolves in a later task). */
+function started(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0))
+}
+
 function settle(sim: Simulation, ms = 2_000): void {
   sim.runUntilConverged({ maxMs: 10_000 })
   sim.advance(ms)
@@ -91,16 +96,18 @@ describe('folding departed instances', () => {
     for (const replica of [a, b, d]) expect(replica.state.packets.global).toBe((before.packets as number) + 1000)
   })
 
-  it('a restart folds the former incarnation: the old counts stay, the new local view starts at zero', () => {
+  it('a restart from its store folds the former incarnation: the old counts stay, the new local view starts at zero', async () => {
     const sim = createSimulation({ seed: 4, latencyMs: [1, 5] })
     const a = sim.spawn(Simple, { id: 'a', gossip })
-    const b = sim.spawn(Simple, { id: 'b', gossip })
+    const b = sim.spawn(Simple, { id: 'b', gossip, persistence: memoryPersistence() })
+    await started()
     write(a, 1)
     write(b, 2)
     settle(sim, 100)
     const before = a.snapshot()
     sim.crash('b')
     const reborn = sim.restart('b') as SimpleReplica
+    await started()
     reborn.state.packets.increment(7)
     settle(sim)
     expect(reborn.state.packets.local).toBe(7)
@@ -109,6 +116,30 @@ describe('folding departed instances', () => {
     expect(a.stats().origins).toBe(3) // a, the new b, and b's heir origin
     expect(reborn.stats().origins).toBe(3)
     expect(originIds(a)).toEqual(['a', 'b', 'b+heir'])
+  })
+
+  it('a restart without a store, or after a graceful leave, does not fold the former incarnation itself', async () => {
+    const sim = createSimulation({ seed: 7, latencyMs: [1, 5] })
+    const a = sim.spawn(Simple, { id: 'a', gossip })
+    const b = sim.spawn(Simple, { id: 'b', gossip })
+    const c = sim.spawn(Simple, { id: 'c', gossip, persistence: memoryPersistence() })
+    await started()
+    write(b, 1)
+    write(c, 2)
+    settle(sim, 100)
+    const total = a.state.packets.global
+    sim.crash('b')
+    sim.restart('b')
+    const leaving = c.leave()
+    sim.advance(500)
+    await leaving
+    sim.restart('c')
+    await started()
+    settle(sim)
+    for (const replica of sim.replicas() as SimpleReplica[]) expect(replica.state.packets.global).toBe(total)
+    // b's former incarnation stays (nothing proves it left nothing behind); c's was folded once, by its heir.
+    expect(originIds(a).filter((id) => id.startsWith('b'))).toEqual(['b', 'b'])
+    expect(originIds(a).filter((id) => id === 'c+heir')).toEqual([])
   })
 
   it('churn: 30 scale-out/scale-in cycles leave the origin lists at the live instances plus heirs', async () => {

@@ -1,0 +1,238 @@
+/**
+ * Folding of departed instances (docs/compaction.md) under random schedules: writes, joins,
+ * graceful leaves (folded into their heir), crashes and restarts (a restart folds its former
+ * incarnation), false suspicions (an instance cut off until the others take it for failed, then
+ * back), partitions, loss, duplication and reordering.
+ *
+ * - No counter ever double-counts: after every step, at every live replica, the global counter
+ *   and every flow's counter are at most what was written.
+ * - Nothing is lost: once healed and converged, they equal what was written (a replica is
+ *   crashed only at a quiescent point, so its writes had reached its peers).
+ * - Metadata: no live replica still lists an origin that left gracefully while its heir is
+ *   still live, nor (unless some instance crashed for good, which a restart fold waits for) a
+ *   former incarnation of a live instance. Replicas keep a store (in memory), so a restart
+ *   reloads what its former incarnation flushed and folds it.
+ *
+ * `PROPERTY_RUNS` sets the runs (CI: the default; nightly: thousands).
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { counter, defineState, flowTable, maxRegister, memoryPersistence, pnCounter, type Replica } from '../../src/index.js'
+import { createSimulation, type Simulation } from '../../src/sim/index.js'
+import { checkAsyncProperty } from './check-async.js'
+import { fastGossip } from './full-state.js'
+import { type FoldLedger, heirOf, pendingFolds, tagOf as tag } from './folds.js'
+import { MAX_LIVE, networkSetup } from './schedule.js'
+
+const Compacted = defineState({
+  packets: counter(),
+  active: pnCounter(),
+  peak: maxRegister(),
+  flows: flowTable({ fields: { packets: counter(), bytes: pnCounter() } }),
+})
+type CompactedReplica = Replica<typeof Compacted.fields>
+
+const FLOWS = 5
+const QUIESCE_MAX_MS = 20_000
+
+type Op =
+  | { kind: 'increment'; at: number; n: number }
+  | { kind: 'flow'; at: number; flow: number; n: number }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'partition'; sides: number[] }
+  | { kind: 'heal' }
+  | { kind: 'suspect'; at: number }
+  | { kind: 'crash'; at: number }
+  | { kind: 'restart'; at: number }
+  | { kind: 'spawn' }
+  | { kind: 'leave'; at: number; n: number }
+
+const at = fc.nat(15)
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('increment' as const), at, n: fc.integer({ min: 1, max: 5 }) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('flow' as const), at, flow: fc.nat(FLOWS - 1), n: fc.integer({ min: 1, max: 9 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 150 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('partition' as const), sides: fc.array(fc.nat(1), { minLength: 1, maxLength: MAX_LIVE }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'heal' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('suspect' as const), at }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), at }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), at }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'spawn' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('leave' as const), at, n: fc.integer({ min: 1, max: 5 }) }) },
+)
+
+interface World extends FoldLedger {
+  sim: Simulation
+  ids: string[]
+  total: number
+  flows: number[]
+  log: string[]
+}
+
+/** Lets replicas with a store finish loading it (start() resolves in a later task). */
+function started(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0))
+}
+
+function live(world: World): CompactedReplica[] {
+  return world.sim.replicas() as CompactedReplica[]
+}
+
+function flowGlobal(replica: CompactedReplica, flow: number): number {
+  return replica.state.flows.has(flow) ? replica.state.flows.entry(flow).packets.global : 0
+}
+
+/** Never more than was written, anywhere, at any step. */
+function checkNoDoubleCount(world: World): void {
+  for (const replica of live(world)) {
+    const where = `${replica.id} after ${world.log.join('; ')}`
+    expect(replica.state.packets.global, `packets at ${where}`).toBeLessThanOrEqual(world.total)
+    for (let flow = 0; flow < FLOWS; flow++) expect(flowGlobal(replica, flow), `flow ${flow} at ${where}`).toBeLessThanOrEqual(world.flows[flow]!)
+  }
+}
+
+/** Heals, flushes, and waits until every live replica holds every write and its peers confirmed its own. */
+async function quiesce(world: World): Promise<void> {
+  const { sim } = world
+  sim.heal()
+  for (const replica of live(world)) await replica.flush()
+  const deadlineMs = sim.now() + QUIESCE_MAX_MS
+  const settled = () => live(world).every((replica) => replica.stats().lagMs === 0 && replica.state.packets.global === world.total
+    && world.flows.every((count, flow) => flowGlobal(replica, flow) === count))
+  while (!settled()) {
+    if (sim.now() >= deadlineMs) {
+      const views = live(world).map((replica) => `${replica.id}: packets ${replica.state.packets.global}, flows ${world.flows.map((_, flow) => flowGlobal(replica, flow))}, lagMs ${replica.stats().lagMs}`)
+      throw new Error(`not quiescent within ${QUIESCE_MAX_MS} virtual ms: expected packets ${world.total}, flows ${world.flows}\n  ${views.join('\n  ')}\nafter ${world.log.join('; ')}`)
+    }
+    sim.advance(10)
+    checkNoDoubleCount(world)
+  }
+  world.log.push('quiesce')
+}
+
+async function apply(world: World, step: Op): Promise<void> {
+  const { sim } = world
+  const replicas = live(world)
+  const pick = (index: number) => replicas[index % replicas.length]!
+  switch (step.kind) {
+    case 'increment': {
+      const replica = pick(step.at)
+      replica.state.packets.increment(step.n)
+      world.total += step.n
+      world.log.push(`${replica.id} +${step.n}`)
+      return
+    }
+    case 'flow': {
+      const replica = pick(step.at)
+      const entry = replica.state.flows.entry(step.flow)
+      entry.packets.increment(step.n)
+      entry.bytes.increment(step.n * 100)
+      world.flows[step.flow]! += step.n
+      world.log.push(`${replica.id} flow ${step.flow} +${step.n}`)
+      return
+    }
+    case 'advance':
+      sim.advance(step.ms)
+      world.log.push(`advance ${step.ms}`)
+      return
+    case 'partition': {
+      const groups: string[][] = [[], []]
+      replicas.forEach((replica, index) => groups[step.sides[index % step.sides.length]!]!.push(replica.id))
+      sim.partition(...groups.filter((members) => members.length > 0))
+      world.log.push(`partition ${JSON.stringify(groups)}`)
+      return
+    }
+    case 'heal':
+      sim.heal()
+      world.log.push('heal')
+      return
+    case 'suspect': {
+      // A false suspicion: cut off long enough for the others to take it for failed, then back.
+      if (replicas.length < 2) return
+      const replica = pick(step.at)
+      sim.partition([replica.id], replicas.filter((other) => other !== replica).map((other) => other.id))
+      replica.state.packets.increment(1)
+      world.total += 1
+      sim.advance(fastGossip.failureTimeoutMs * 3)
+      checkNoDoubleCount(world)
+      sim.heal()
+      world.log.push(`suspect ${replica.id} (+1 while cut off)`)
+      return
+    }
+    case 'crash': {
+      if (replicas.length < 2) return
+      await quiesce(world)
+      const replica = live(world)[step.at % live(world).length]!
+      sim.crash(replica.id)
+      world.log.push(`crash ${replica.id}`)
+      return
+    }
+    case 'restart': {
+      const dead = world.ids.filter((id) => sim.replica(id) === undefined)
+      if (dead.length === 0 || replicas.length >= MAX_LIVE) return
+      const id = dead[step.at % dead.length]!
+      sim.restart(id)
+      world.lastLeft.delete(id)
+      await started()
+      world.log.push(`restart ${id}`)
+      return
+    }
+    case 'spawn': {
+      if (replicas.length >= MAX_LIVE) return
+      const replica = sim.spawn(Compacted, { gossip: fastGossip, persistence: memoryPersistence() })
+      world.ids.push(replica.id)
+      await started()
+      world.log.push(`spawn ${replica.id}`)
+      return
+    }
+    case 'leave': {
+      if (replicas.length < 2) return
+      await quiesce(world)
+      const replica = live(world)[step.at % live(world).length]!
+      replica.state.packets.increment(step.n)
+      replica.state.flows.entry(0).packets.increment(step.n)
+      world.total += step.n
+      world.flows[0]! += step.n
+      await replica.leave()
+      const heir = heirOf(replica)
+      if (heir) world.leaves.push({ departed: tag(replica), heir })
+      world.lastLeft.add(replica.id)
+      world.log.push(`${replica.id} +${step.n}, leave (heir ${heir ?? 'none'})`)
+      return
+    }
+  }
+}
+
+describe('folding departed instances under random schedules', () => {
+  it('no counter loses or double-counts an increment, every replica converges, departed origins are dropped', async () => {
+    await checkAsyncProperty(fc.asyncProperty(
+      networkSetup,
+      fc.integer({ min: 2, max: 5 }),
+      fc.array(op, { minLength: 1, maxLength: 50, size: 'max' }),
+      async (setup, size, ops) => {
+        const sim = createSimulation({ ...setup, leaveStepMs: 10 })
+        const world: World = { sim, ids: [], total: 0, flows: new Array<number>(FLOWS).fill(0), leaves: [], lastLeft: new Set(), log: [] }
+        for (let i = 0; i < size; i++) world.ids.push(sim.spawn(Compacted, { gossip: fastGossip, persistence: memoryPersistence() }).id)
+        await started()
+        for (const step of ops) {
+          await apply(world, step)
+          checkNoDoubleCount(world)
+        }
+        await quiesce(world)
+        sim.advance(fastGossip.failureTimeoutMs * 3)
+        sim.runUntilConverged({ maxMs: QUIESCE_MAX_MS })
+
+        const replicas = live(world)
+        const reference = replicas[0]!.snapshot()
+        for (const replica of replicas) {
+          const where = `${replica.id} after ${world.log.join('; ')}`
+          expect(replica.snapshot(), where).toStrictEqual(reference)
+          expect(replica.state.packets.global, where).toBe(world.total)
+          for (let flow = 0; flow < FLOWS; flow++) expect(flowGlobal(replica, flow), `flow ${flow} at ${where}`).toBe(world.flows[flow])
+        }
+        expect(pendingFolds(replicas, world.ids, world, true), `origins not folded after ${world.log.join('; ')}`).toEqual([])
+        expect(sim.network.stats().handlerErrors + sim.network.stats().timerErrors).toBe(0)
+      },
+    ))
+  })
+})
