@@ -114,6 +114,7 @@ export class GossipEngine implements SlotDecoder {
   readonly folds = new FoldRegistry()
   /** Own origin found folded by a peer: reported once. */
   private foldedSelfReported = false
+  private droppedOriginReported = false
   /** Local origin numbers as wire numbers: the frame lists the origins that are not dropped. */
   private readonly wireOrigins: OriginCodec
 
@@ -564,6 +565,14 @@ export class GossipEngine implements SlotDecoder {
       for (const origin of host.origins.listed) if (origin !== host.ownOrigin) order.push(origin)
       const heir = host.heirOriginIfAny
       for (const origin of order) {
+        if (host.origins.wire[origin]! < 0) {
+          // A dropped origin has no wire number: never send its changes (a bug if it happens).
+          if (!this.droppedOriginReported) {
+            this.droppedOriginReported = true
+            host.reportError(new ElasticStateError(`gossip of ${host.id}: origin ${host.origins.ids[origin]}#${host.origins.incarnations[origin]} (local ${origin}, own ${host.ownOrigin}, heir ${host.heirOriginIfAny}) is dropped but was to be sent; skipped`))
+          }
+          continue
+        }
         const from = belief[origin] ?? 0
         const to = pushing && origin !== host.ownOrigin && origin !== heir ? Math.min(host.origins.known[origin]!, this.settled[origin] ?? 0) : host.origins.known[origin]!
         if (to <= from) continue
