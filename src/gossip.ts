@@ -267,8 +267,10 @@ export class GossipEngine implements SlotDecoder {
    * own slots, which are stamped at once, so the record names the own versions carrying them;
    * then the departed origin is dropped here. The caller checked that it is final and held whole.
    */
-  fold(departed: number): FoldRecord {
+  fold(departed: number): FoldRecord | null {
     const host = this.host
+    // Never the own origins, whatever a (forged) record claims.
+    if (departed === host.ownOrigin || departed === host.heirOriginIfAny) return null
     // Own writes pending first, under the own origin; then the dirty slots are the heir origin's.
     host.stampOwnWrites()
     const heir = host.heirOrigin()

@@ -90,6 +90,8 @@ export class Membership {
   }
 
   private noteDeparture(record: MemberRecord, now: number): void {
+    // This incarnation (or a later one of this id) has not left, whatever a frame says.
+    if (record.id === this.self.id && record.incarnation >= this.self.incarnation) return
     const key = `${record.incarnation}:${record.id}`
     if (!this.departures.has(key)) this.departures.set(key, { record: { ...record }, at: now })
   }

@@ -436,7 +436,14 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     for (const field of this.fields) field.housekeeping()
     const now = this.scheduler.now()
     this.membership.detectFailures(now)
-    if (this.status === 'running') this.foldDeparted()
+    if (this.status === 'running') {
+      try {
+        this.foldDeparted()
+      } catch (error) {
+        // A fold that fails must not stop the round (nor, from a timer, the process).
+        this.emitter.emit('error', new ElasticStateError(`folding at ${this.id} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }))
+      }
+    }
     this.gossip.maintainFolds(this.membership.alivePeers())
     this.membership.prune(now, this.config.foldRetentionMs)
     this.gossip.collectDocUpdates()
@@ -483,7 +490,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       const parts: [string, number][] = [[member.id, member.final ?? 0], [heirIdOf(member.id), member.heirFinal ?? 0]]
       for (const [id, final] of parts) {
         const origin = origins.lookup(id, member.incarnation)
-        if (origin < 0 || origins.dropped[origin] || this.gossip.folds.of(id, member.incarnation)) continue
+        if (origin < 0 || origin === this.ownOrigin || origin === this.heirOrigin || origins.dropped[origin] || this.gossip.folds.of(id, member.incarnation)) continue
         if (origins.known[origin]! >= final) folded.push(this.gossip.fold(origin))
       }
     }

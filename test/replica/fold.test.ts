@@ -184,4 +184,24 @@ describe('folding departed instances', () => {
     expect(originIds(a)).toEqual(['a', 'a+heir'])
     expect(a.state.names.global).toEqual(['a-1', 'b-2', 'c-3'])
   })
+
+  it('a leave record claiming this very incarnation left, naming itself heir, folds nothing and throws nothing', () => {
+    const sim = createSimulation({ seed: 8, latencyMs: [1, 5] })
+    const a = sim.spawn(Simple, { id: 'a', gossip })
+    const b = sim.spawn(Simple, { id: 'b', gossip })
+    write(a, 1)
+    write(b, 2)
+    settle(sim, 100)
+    const before = a.snapshot()
+    const errors: Error[] = []
+    a.on('error', (error) => errors.push(error))
+    // What a forged frame's member list can carry (the fuzzer found it made a round throw).
+    const membership = (a as unknown as { membership: { merge(record: object, now: number): boolean } }).membership
+    membership.merge({ id: 'a', incarnation: a.incarnation, heartbeat: 99, status: 1, address: 'a', heir: 'a', heirIncarnation: a.incarnation, final: 0, heirFinal: 0 }, sim.now())
+    sim.advance(200)
+    settle(sim, 100)
+    expect(errors).toEqual([])
+    expect(a.snapshot()).toEqual(before)
+    expect(originIds(a)).toEqual(['a', 'b'])
+  })
 })
