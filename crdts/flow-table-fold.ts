@@ -42,7 +42,7 @@
  */
 import { compareTimestamps } from './hlc.js'
 import {
-  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, allocateOwnCell, findCell, flagsOf, highestBase, isCovered,
+  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, allocateOwnCell, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
   isExpired, markDirty, resetOwn, setFlags, touched,
 } from './flow-table.js'
 
@@ -82,19 +82,6 @@ function decides(state: FlowTableState, entry: number, recorder: number, origin:
     if (other && !later(base, other)) return false
   }
   return true
-}
-
-function counterColumnsOf(state: FlowTableState, cell: number): Float64Array {
-  const counters = new Float64Array(state.width)
-  const row = cell * state.stride
-  for (const field of state.fields) {
-    if (field.kind === 'counter') counters[field.offset] = state.numbers[row + field.offset]!
-    if (field.kind === 'pnCounter') {
-      counters[field.offset] = state.numbers[row + field.offset]!
-      counters[field.offset + 1] = state.numbers[row + field.offset + 1]!
-    }
-  }
-  return counters
 }
 
 /**

@@ -190,6 +190,23 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
   }
 }
 
+/**
+ * A cell's counter columns (counter and pnCounter fields) as a deletion base records them.
+ * @internal shared with flow-table-fold.ts
+ */
+export function counterColumnsOf(state: FlowTableState, cell: number): Float64Array {
+  const counters = new Float64Array(state.width)
+  const row = cell * state.stride
+  for (const field of state.fields) {
+    if (field.kind === 'counter') counters[field.offset] = state.numbers[row + field.offset]!
+    if (field.kind === 'pnCounter') {
+      counters[field.offset] = state.numbers[row + field.offset]!
+      counters[field.offset + 1] = state.numbers[row + field.offset + 1]!
+    }
+  }
+  return counters
+}
+
 /** A cell's flags (DIRTY, WRITTEN, HAS_WRITES, IN_USE): the last number of its row. */
 /** @internal shared with flow-table-slots.ts */
 export function flagsOf(state: FlowTableState, cell: number): number {
@@ -354,16 +371,7 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
       state.entryRemovals[entry]! += 1
       state.epoch++
     }
-    const counters = new Float64Array(state.width)
-    const row = cell * state.stride
-    for (const field of state.fields) {
-      if (field.kind === 'counter') counters[field.offset] = state.numbers[row + field.offset]!
-      if (field.kind === 'pnCounter') {
-        counters[field.offset] = state.numbers[row + field.offset]!
-        counters[field.offset + 1] = state.numbers[row + field.offset + 1]!
-      }
-    }
-    removed.set(state.cellOrigin[cell]!, { life: state.cellLife[cell]!, writeVersion: state.cellWriteVersion[cell]!, counters })
+    removed.set(state.cellOrigin[cell]!, { life: state.cellLife[cell]!, writeVersion: state.cellWriteVersion[cell]!, counters: counterColumnsOf(state, cell) })
   }
   resetOwn(state, own)
   markDirty(state, own)
