@@ -45,6 +45,7 @@ import {
   type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, allocateOwnCell, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
   isExpired, markDirty, resetOwn, setFlags, touched,
 } from './flow-table.js'
+import { dropBindings, releaseOrdinal } from './flow-table-bindings.js'
 
 /** How the heir's cell starts before D's contribution is added. */
 type Start = 'keep' | 'restart' | 'rebase'
@@ -314,6 +315,7 @@ export function dropOrigin(state: FlowTableState, origin: number): void {
     }
     if (state.entryHead[entry]! < 0) dropEntry(state, entry)
   }
+  dropBindings(state, origin)
   state.epoch++
 }
 
@@ -323,6 +325,7 @@ function freeCell(state: FlowTableState, entry: number, cell: number): void {
   for (let column = 0; column < state.objectWidth; column++) state.objects[cell * state.objectWidth + column] = undefined
   setFlags(state, cell, 0)
   state.cellVersion[cell] = 0
+  releaseOrdinal(state, cell)
   state.freeCells.push(cell)
 }
 

@@ -6,10 +6,16 @@ import { type Encoder, type Reader, readKey, writeFloat64, writeKey, writeU8, wr
 import type { OriginCodec, SlotOps } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 import {
-  type Base, type FlowCellDelta, type FlowTableState,
+  type Base, type FlowCellDelta, type FlowKey, type FlowTableState,
   DIRTY, HAS_WRITES, IN_USE, WRITTEN, allocateCell, allocateEntry, findCell, flagsOf, setFlags,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
+import {
+  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundEntry, boundKey, cacheEntry, decodeBinding, encodeBinding, needsBinding,
+} from './flow-table-bindings.js'
+
+/** Largest ordinal or generation a frame may name. */
+const MAX_ORDINAL = 0x7fffffff
 
 const NO_OBJECTS: unknown[] = []
 const NO_REMOVALS: FlowCellDelta['removed'] = []
@@ -30,7 +36,7 @@ function cachedCounterColumns(state: FlowTableState): number[] {
   return columns
 }
 
-export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta> = {
+export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> = {
   version: (state, slot) => ((flagsOf(state, slot) & IN_USE) !== 0 ? state.cellVersion[slot]! : 0),
   owner: (state, slot) => state.cellOrigin[slot]!,
   stamp(state, slot, version) {
@@ -41,6 +47,37 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta> = {
   },
   encodeSlot(encoder: Encoder, state, slot, origins: OriginCodec) {
     writeKey(encoder, state.entryKey[state.cellEntry[slot]!]!)
+    writeVarUint(encoder, state.cellOrdinal[slot]! + 1)
+    if (state.cellOrdinal[slot]! >= 0) writeVarUint(encoder, state.cellGeneration[slot]!)
+    encodeCellBody(encoder, state, slot, origins)
+  },
+  decodeSlot: (reader: Reader, origins: OriginCodec, state: FlowTableState) => decodeFlowCell(state, reader, origins, false),
+  applySlot: applyFlowCell,
+  *slots(state) {
+    for (let cell = 0; cell < state.cellCount; cell++) {
+      if ((flagsOf(state, cell) & IN_USE) !== 0 && state.cellVersion[cell]! > 0) yield cell
+    }
+  },
+  absorb: absorbOrigin,
+  dropOrigin,
+  interned: {
+    encodeSlot(encoder, state, slot, origins) {
+      writeVarUint(encoder, state.cellOrdinal[slot]!)
+      writeVarUint(encoder, state.cellGeneration[slot]!)
+      encodeCellBody(encoder, state, slot, origins)
+    },
+    decodeSlot: (reader, origins, state) => decodeFlowCell(state, reader, origins, true),
+    needsBinding,
+    bind: bindCell,
+    bindingVersion,
+    encodeBinding,
+    decodeBinding,
+    applyBinding,
+  },
+}
+
+/** Everything of a cell after its key or binding. */
+function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, origins: OriginCodec): void {
     writeVarUint(encoder, state.cellLife[slot]!)
     writeVarUint(encoder, (flagsOf(state, slot) & HAS_WRITES) !== 0 ? state.cellWriteVersion[slot]! : 0)
     writeVarUint(encoder, state.cellLast[slot]!)
@@ -83,22 +120,27 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta> = {
         for (const column of columns) writeVarUint(encoder, base.counters[column]!)
       }
     }
-  },
-  decodeSlot: (reader: Reader, origins: OriginCodec, state: FlowTableState) => decodeFlowCell(state, reader, origins),
-  applySlot: applyFlowCell,
-  *slots(state) {
-    for (let cell = 0; cell < state.cellCount; cell++) {
-      if ((flagsOf(state, cell) & IN_USE) !== 0 && state.cellVersion[cell]! > 0) yield cell
-    }
-  },
-  absorb: absorbOrigin,
-  dropOrigin,
 }
 
 /** Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state. */
-export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: OriginCodec): FlowCellDelta {
-  const key = readKey(reader, 'flow key')
-  if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
+export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: OriginCodec, interned: boolean): FlowCellDelta {
+  let key: FlowKey | undefined
+  let ordinal: number
+  let generation = 0
+  if (interned) {
+    ordinal = reader.varUint('cell ordinal')
+    generation = reader.varUint('cell generation')
+    if (ordinal > MAX_ORDINAL || generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`cell binding (${ordinal}, ${generation}) is out of range`)
+  } else {
+    key = readKey(reader, 'flow key')
+    if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
+    ordinal = reader.varUint('cell ordinal') - 1
+    if (ordinal > MAX_ORDINAL) throw new DecodeError(`cell ordinal ${ordinal} is out of range`)
+    if (ordinal >= 0) {
+      generation = reader.varUint('cell generation')
+      if (generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`cell generation ${generation} is out of range`)
+    }
+  }
   const life = reader.varUint('cell life')
   const writeVersion = reader.varUint('cell write version')
   const lastMs = reader.varUint('cell last write')
@@ -144,17 +186,35 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
     for (const column of columns) counters[column] = reader.varUint('removal counter')
     removed.push({ originRef, life: baseLife, writeVersion: baseWriteVersion, counters })
   }
-  return { key, life, writeVersion, lastMs, numbers, objects, removed }
+  return { key, ordinal, generation, life, writeVersion, lastMs, numbers, objects, removed }
+}
+
+function applyRegisters(state: FlowTableState, cell: number, delta: FlowCellDelta): void {
+  for (const field of state.fields) {
+    if (field.kind !== 'register') continue
+    state.objects[cell * state.objectWidth + field.objectOffset] = delta.objects[field.objectOffset]
+    const wallMs = delta.numbers[field.offset]!
+    if (wallMs >= 0) state.context.observeTimestamp(wallMs, delta.numbers[field.offset + 1]!)
+  }
 }
 
 function applyFlowCell(state: FlowTableState, origin: number, version: number, delta: FlowCellDelta, origins: OriginCodec): number {
-  let entry = state.keyIndex.get(delta.key)
+  let key = delta.key
+  let entry: number | undefined
+  if (key === undefined) {
+    key = boundKey(state, origin, delta.ordinal, delta.generation)
+    if (key === undefined) return MISSING_BINDING
+    entry = boundEntry(state, origin, delta.ordinal, key)
+  } else {
+    entry = state.keyIndex.get(key)
+  }
   let cell = -1
   // An old cell is accepted even when the entry is unknown here: whether it is dead depends on
   // the entry's other cells, which may arrive later in the same exchange (rejecting it made a
   // join depend on slot order). Expired entries are dropped by `sweepExpired`.
   if (entry === undefined) {
-    entry = allocateEntry(state, delta.key)
+    entry = allocateEntry(state, key)
+    if (delta.key === undefined) cacheEntry(state, origin, delta.ordinal, entry)
   } else {
     cell = findCell(state, entry, origin)
     // A dirty cell is our own with unstamped writes: no copy of it elsewhere can be newer (after
@@ -162,6 +222,8 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
     if (cell >= 0 && (state.cellVersion[cell]! >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
   }
   if (cell < 0) cell = allocateCell(state, entry, origin)
+  state.cellOrdinal[cell] = delta.ordinal
+  state.cellGeneration[cell] = delta.generation
   const hadRemovals = state.removals[cell] !== undefined
   state.cellVersion[cell] = version
   state.cellLife[cell] = delta.life
@@ -170,27 +232,26 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   setFlags(state, cell, IN_USE | (delta.writeVersion > 0 ? HAS_WRITES : 0))
   if (delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
   const row = cell * state.stride
-  for (let column = 0; column < state.width; column++) state.numbers[row + column] = delta.numbers[column]!
-  for (const field of state.fields) {
-    if (field.kind !== 'register') continue
-    const slot = cell * state.objectWidth + field.objectOffset
-    state.objects[slot] = delta.objects[field.objectOffset]
-    const wallMs = delta.numbers[field.offset]!
-    if (wallMs >= 0) state.context.observeTimestamp(wallMs, delta.numbers[field.offset + 1]!)
-  }
-  const removed = new Map<number, Base>()
-  for (const base of delta.removed) {
-    const named = origins.toLocal(base.originRef)
-    // An origin folded away here maps to -1: its base is dropped, as `dropOrigin` dropped the others.
-    if (named >= 0) removed.set(named, { life: base.life, writeVersion: base.writeVersion, counters: base.counters })
-  }
-  if (removed.size > 0) {
-    state.removals[cell] = removed
-    if (!hadRemovals) {
-      state.entryRemovals[entry]! += 1
-      state.epoch++
+  const numbers = delta.numbers
+  for (let column = 0; column < state.width; column++) state.numbers[row + column] = numbers[column]!
+  if (state.objectWidth > 0) applyRegisters(state, cell, delta)
+  if (delta.removed.length > 0) {
+    const removed = new Map<number, Base>()
+    for (const base of delta.removed) {
+      const named = origins.toLocal(base.originRef)
+      // An origin folded away here maps to -1: its base is dropped, as `dropOrigin` dropped the others.
+      if (named >= 0) removed.set(named, { life: base.life, writeVersion: base.writeVersion, counters: base.counters })
     }
-  } else if (hadRemovals) {
+    if (removed.size > 0) {
+      state.removals[cell] = removed
+      if (!hadRemovals) {
+        state.entryRemovals[entry]! += 1
+        state.epoch++
+      }
+      return cell
+    }
+  }
+  if (hadRemovals) {
     state.removals[cell] = undefined
     state.entryRemovals[entry]! -= 1
   }

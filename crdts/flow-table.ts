@@ -22,6 +22,7 @@
 import type { DirtySink, TypeContext } from './slot-type.js'
 import { compareTimestamps } from './hlc.js'
 import { assertCount, assertFiniteNumber, assertTotal } from './validate.js'
+import { type OriginBindings, releaseOrdinal } from './flow-table-bindings.js'
 
 /**
  * A flow table key: a string (such as `flowKey(...)` makes) or a non-negative safe integer (a flow id you already have). `7` and `'7'` are different keys.
@@ -109,6 +110,13 @@ export interface FlowTableState {
   cellWriteVersion: Float64Array
   cellLife: Float64Array
   cellLast: Float64Array
+  /** Ordinal and generation of the cell's key binding in its origin (-1: not bound yet); see flow-table-bindings.ts. */
+  cellOrdinal: Int32Array
+  cellGeneration: Int32Array
+  /** Key bindings by local origin. */
+  bindings: (OriginBindings | undefined)[]
+  /** Origins whose cells this replica binds (its own and its heir origin). */
+  readonly ownedOrigins: Set<number>
   /**
    * Cell rows of `stride` numbers: the field columns (`width` of them) then the cell's flags, so
    * a counter write and its dirty mark touch one row.
@@ -138,7 +146,11 @@ export interface FlowTableState {
 }
 
 export interface FlowCellDelta {
-  key: FlowKey
+  /** The flow key, or undefined when the cell names it by its binding (`ordinal`, `generation`). */
+  key: FlowKey | undefined
+  /** The cell's binding in its origin (ordinal -1: none). */
+  ordinal: number
+  generation: number
   life: number
   writeVersion: number
   lastMs: number
@@ -185,6 +197,8 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     cellEntry: new Int32Array(cellCapacity), cellOrigin: new Int32Array(cellCapacity), cellNext: new Int32Array(cellCapacity),
     cellVersion: new Float64Array(cellCapacity), cellWriteVersion: new Float64Array(cellCapacity),
     cellLife: new Float64Array(cellCapacity), cellLast: new Float64Array(cellCapacity),
+    cellOrdinal: new Int32Array(cellCapacity).fill(-1), cellGeneration: new Int32Array(cellCapacity),
+    bindings: [], ownedOrigins: new Set(),
     numbers: new Float64Array(cellCapacity * (width + 1)), objects: [], removals: [],
     cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
   }
@@ -266,11 +280,14 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
       state.cellWriteVersion = grownFloat64(state.cellWriteVersion, capacity)
       state.cellLife = grownFloat64(state.cellLife, capacity)
       state.cellLast = grownFloat64(state.cellLast, capacity)
+      state.cellOrdinal = grownInt32(state.cellOrdinal, capacity, -1)
+      state.cellGeneration = grownInt32(state.cellGeneration, capacity, 0)
       state.numbers = grownFloat64(state.numbers, capacity * state.stride)
     }
   }
   state.cellEntry[cell] = entry
   state.cellOrigin[cell] = origin
+  state.cellOrdinal[cell] = -1
   state.cellNext[cell] = state.entryHead[entry]!
   state.entryHead[entry] = cell
   state.cellVersion[cell] = 0
@@ -606,6 +623,7 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
       setFlags(state, cell, 0)
       state.cellVersion[cell] = 0
       state.removals[cell] = undefined
+      releaseOrdinal(state, cell)
       state.freeCells.push(cell)
       cell = next
     }

@@ -52,7 +52,33 @@ export interface OriginCodec {
  * one slot: decoding never touches state, so a frame can be validated whole before any of it is
  * applied.
  */
-export interface SlotOps<State, Delta> {
+/** What `SlotOps.applySlot` returns for an interned slot whose binding is not held here. */
+export const MISSING_BINDING = -2
+
+/**
+ * Slots named on the wire by a per-origin *binding* instead of their full identity (flow tables
+ * intern their keys; see crdts/flow-table-bindings.ts). A binding is a change of its origin with a
+ * version of its own, logged and gossiped like a slot; the gossip engine numbers binding changes
+ * as field `fieldCount + field`, so they stay in the origin's version order.
+ */
+export interface InternedOps<State, Delta, Binding> {
+  /** Like `SlotOps.encodeSlot`, naming the slot by its binding. */
+  encodeSlot(encoder: Encoder, state: State, slot: number, origins: OriginCodec): void
+  /** Like `SlotOps.decodeSlot`; `SlotOps.applySlot` resolves the binding and returns `-2` when it is not held here. */
+  decodeSlot(reader: Reader, origins: OriginCodec, state: State): Delta
+  /** Whether an own slot needs a binding before its first stamp. */
+  needsBinding(state: State, slot: number): boolean
+  /** Binds an own slot of `origin`; `version` is the binding's own version. Returns the binding's ref. */
+  bind(state: State, origin: number, slot: number, version: number): number
+  /** Version of the binding now held under `ref` for `origin` (0: none). */
+  bindingVersion(state: State, origin: number, ref: number): number
+  encodeBinding(encoder: Encoder, state: State, origin: number, ref: number): void
+  decodeBinding(reader: Reader): Binding
+  /** Joins a binding made at `version`; returns its ref, or -1 when a newer one is held. */
+  applyBinding(state: State, origin: number, version: number, binding: Binding): number
+}
+
+export interface SlotOps<State, Delta, Binding = unknown> {
   /** Current version of a slot (0 = never stamped). */
   version(state: State, slot: number): number
   /** Origin that owns a slot. */
@@ -83,4 +109,6 @@ export interface SlotOps<State, Delta> {
    * and `dropOrigin(from)`, every global view equals what it was before the two calls.
    */
   dropOrigin?(state: State, origin: number): void
+  /** The gossip engine's encoding when a type interns slot identities (see `InternedOps`). */
+  interned?: InternedOps<State, Delta, Binding>
 }

@@ -23,7 +23,7 @@ export interface FieldRuntime {
   readonly kind: FieldSpec['kind']
   readonly state: unknown
   /** Slot operations; null for a doc, which is replicated by Yjs sync messages instead. */
-  readonly ops: SlotOps<unknown, unknown> | null
+  readonly ops: SlotOps<unknown, unknown, unknown> | null
   readonly doc: docType.DocState | null
   readonly handle: unknown
   /** The global view as plain data, deterministic across replicas with the same updates. */
@@ -54,31 +54,31 @@ export function buildFields(
     switch (spec.kind) {
       case 'counter': {
         const state = counterType.createCounter(index, sink)
-        return { ...base, state, ops: counterType.counterOps as SlotOps<unknown, unknown>, handle: handles.counterHandle(state, own), view: () => state.total }
+        return { ...base, state, ops: counterType.counterOps as SlotOps<unknown, unknown, unknown>, handle: handles.counterHandle(state, own), view: () => state.total }
       }
       case 'pnCounter': {
         const state = pnCounterType.createPNCounter(index, sink)
-        return { ...base, state, ops: pnCounterType.pnCounterOps as SlotOps<unknown, unknown>, handle: handles.pnCounterHandle(state, own), view: () => state.total }
+        return { ...base, state, ops: pnCounterType.pnCounterOps as SlotOps<unknown, unknown, unknown>, handle: handles.pnCounterHandle(state, own), view: () => state.total }
       }
       case 'register': {
         const state = registerType.createRegister(spec.initial, context, index, sink)
-        return { ...base, state, ops: registerType.registerOps as SlotOps<unknown, unknown>, handle: handles.registerHandle(state, own), view: () => registerType.globalValue(state) }
+        return { ...base, state, ops: registerType.registerOps as SlotOps<unknown, unknown, unknown>, handle: handles.registerHandle(state, own), view: () => registerType.globalValue(state) }
       }
       case 'maxRegister': {
         const state = maxRegisterType.createMaxRegister(index, sink)
-        return { ...base, state, ops: maxRegisterType.maxRegisterOps as SlotOps<unknown, unknown>, handle: handles.maxRegisterHandle(state, own), view: () => maxRegisterType.globalValue(state) }
+        return { ...base, state, ops: maxRegisterType.maxRegisterOps as SlotOps<unknown, unknown, unknown>, handle: handles.maxRegisterHandle(state, own), view: () => maxRegisterType.globalValue(state) }
       }
       case 'set': {
         const state = setType.createAWSet(index, sink)
         return {
-          ...base, state, ops: setType.awSetOps as SlotOps<unknown, unknown>, handle: handles.setHandle(state, own),
+          ...base, state, ops: setType.awSetOps as SlotOps<unknown, unknown, unknown>, handle: handles.setHandle(state, own),
           view: () => [...setType.values(state)].sort(compareElements),
         }
       }
       case 'perInstance': {
         const state = perInstanceType.createPerInstance(spec.reduce, context, index, sink)
         return {
-          ...base, state, ops: perInstanceType.perInstanceOps as SlotOps<unknown, unknown>, handle: handles.perInstanceHandle(state, own),
+          ...base, state, ops: perInstanceType.perInstanceOps as SlotOps<unknown, unknown, unknown>, handle: handles.perInstanceHandle(state, own),
           view: () => perInstanceType.globalValue(state),
         }
       }
@@ -89,7 +89,7 @@ export function buildFields(
         }
         const state = flowTableType.createFlowTable({ fields, idleTimeoutMs: spec.idleTimeoutMs }, context, index, sink)
         return {
-          ...base, state, ops: flowTableOps as SlotOps<unknown, unknown>, handle: handles.flowTableHandle(state, own),
+          ...base, state, ops: flowTableOps as SlotOps<unknown, unknown, unknown>, handle: handles.flowTableHandle(state, own),
           view: () => flowTableView(state),
           housekeeping: () => { flowTableType.sweepExpired(state) },
         }
@@ -103,7 +103,7 @@ export function buildFields(
         const state = customType.createCustom<unknown>(definition, context, index, sink)
         const snapshot = definition.snapshot
         return {
-          ...base, state, ops: customType.customOps as SlotOps<unknown, unknown>, handle: handles.customHandle(state, own),
+          ...base, state, ops: customType.customOps as SlotOps<unknown, unknown, unknown>, handle: handles.customHandle(state, own),
           view: snapshot ? () => snapshot.call(definition, customType.merged(state)) : () => plainView(customType.globalValue(state)),
         }
       }

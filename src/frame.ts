@@ -13,7 +13,7 @@ import { CHECKSUM_BYTES, checksumMatches, withChecksum } from './checksum.js'
 import { type MemberRecord, STATUS_LEFT } from './membership.js'
 
 export const MAGIC = 0xe5
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 const FLAG_AUTHENTICATED = 1
 const FLAG_CHECKSUM = 2
 export const HEADER_BYTES = 7
@@ -91,6 +91,8 @@ export interface ParsedFrame {
 export interface SlotDecoder {
   fieldCount: number
   isDocField(field: number): boolean
+  /** Whether a slot may name wire field `field` (a field's changes, or an interning field's bindings). */
+  holdsSlots(field: number): boolean
   decodeSlot(field: number, reader: Reader, origins: OriginCodec): unknown
 }
 
@@ -251,7 +253,7 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
     let version = from
     for (let s = 0; s < slotCount; s++) {
       const field = reader.varUint('slot field')
-      if (field >= slots.fieldCount || slots.isDocField(field)) throw new DecodeError(`slot names field ${field}, which holds no slots`)
+      if (!slots.holdsSlots(field)) throw new DecodeError(`slot names field ${field}, which holds no slots`)
       version += reader.varUint('slot version gap')
       if (version <= from || version > to) throw new DecodeError(`slot version ${version} is outside its group (${from}, ${to}]`)
       groupSlots.push({ field, version, delta: slots.decodeSlot(field, reader, codec) })

@@ -15,7 +15,7 @@ import * as encoding from 'lib0/encoding'
 import { type Encoder, Reader, writeU32, writeU8, writeVarBytes, writeVarUint } from '../crdts/codec.js'
 import * as docType from '../crdts/doc.js'
 import { messageYjsSyncStep1 } from 'y-protocols/sync'
-import type { OriginCodec } from '../crdts/slot-type.js'
+import { type OriginCodec, MISSING_BINDING } from '../crdts/slot-type.js'
 import type { FrameKey } from './auth.js'
 import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
@@ -113,6 +113,8 @@ export class GossipEngine implements SlotDecoder {
   /** Folds of departed origins this replica made or learnt (docs/compaction.md). */
   readonly folds = new FoldRegistry()
   /** Own origin found folded by a peer: reported once. */
+  /** Cells held back because their binding was not held here (see crdts/flow-table-bindings.ts). */
+  missingBindings = 0
   private foldedSelfReported = false
   private droppedOriginReported = false
   /** Local origin numbers as wire numbers: the frame lists the origins that are not dropped. */
@@ -145,9 +147,19 @@ export class GossipEngine implements SlotDecoder {
     return this.host.fields[field]!.doc !== null
   }
 
+  /** Whether wire field number `field` carries slots: a field's changes, or (at `fieldCount + f`) the bindings of an interning field `f`. */
+  holdsSlots(field: number): boolean {
+    const fields = this.host.fields
+    if (field < fields.length) return fields[field]!.doc === null
+    return field < 2 * fields.length && fields[field - fields.length]!.ops?.interned !== undefined
+  }
+
   decodeSlot(field: number, reader: Reader, origins: OriginCodec): unknown {
-    const runtime = this.host.fields[field]!
-    return runtime.ops!.decodeSlot(reader, origins, runtime.state)
+    const fields = this.host.fields
+    if (field >= fields.length) return fields[field - fields.length]!.ops!.interned!.decodeBinding(reader)
+    const runtime = fields[field]!
+    const ops = runtime.ops!
+    return ops.interned ? ops.interned.decodeSlot(reader, origins, runtime.state) : ops.decodeSlot(reader, origins, runtime.state)
   }
 
   parse(bytes: Uint8Array): ParsedFrame {
@@ -455,13 +467,26 @@ export class GossipEngine implements SlotDecoder {
     for (const group of frame.groups) {
       const origin = local[group.originRef]!
       if (origin < 0 || origin === host.ownOrigin || origin === host.heirOriginIfAny || group.from > host.origins.known[origin]!) continue
-      const limit = this.batchLimit(origin, group.from, group.to)
+      let limit = this.batchLimit(origin, group.from, group.to)
+      const fieldCount = host.fields.length
       for (const slot of group.slots) {
         if (slot.version > limit) break
         // At or below our vector entry we already hold this change or a newer one.
         if (slot.version <= host.origins.known[origin]!) continue
+        if (slot.field >= fieldCount) {
+          const field = host.fields[slot.field - fieldCount]!
+          const ref = field.ops!.interned!.applyBinding(field.state, origin, slot.version, slot.delta)
+          if (ref >= 0) this.appendLog(origin, slot.version, slot.field, ref)
+          continue
+        }
         const field = host.fields[slot.field]!
         const ref = field.ops!.applySlot(field.state, origin, slot.version, slot.delta, codec)
+        if (ref === MISSING_BINDING) {
+          // The sender holds a copy of a cell whose binding was replaced since: stop before it.
+          limit = slot.version - 1
+          this.missingBindings++
+          break
+        }
         if (ref < 0) continue
         this.appendLog(origin, slot.version, slot.field, ref)
         changed.add(slot.field)
@@ -510,7 +535,12 @@ export class GossipEngine implements SlotDecoder {
   }
 
   private isCurrent(origin: number, field: number, slot: number, version: number): boolean {
-    const runtime = this.host.fields[field]!
+    const fields = this.host.fields
+    if (field >= fields.length) {
+      const runtime = fields[field - fields.length]!
+      return runtime.ops!.interned!.bindingVersion(runtime.state, origin, slot) === version
+    }
+    const runtime = fields[field]!
     const ops = runtime.ops!
     return ops.version(runtime.state, slot) === version && ops.owner(runtime.state, slot) === origin
   }
@@ -605,6 +635,7 @@ export class GossipEngine implements SlotDecoder {
     let count = 0
     let last = from
     let coveredTo = to
+    const fieldCount = host.fields.length
     for (let i = host.origins.firstAfter(origin, from); i < log.length; i++) {
       const version = log.versions[i]!
       if (version > to) break
@@ -615,10 +646,17 @@ export class GossipEngine implements SlotDecoder {
         coveredTo = last
         break
       }
-      const runtime = host.fields[field]!
       writeVarUint(slots, field)
       writeVarUint(slots, version - last)
-      runtime.ops!.encodeSlot(slots, runtime.state, slot, this.wireOrigins)
+      if (field >= fieldCount) {
+        const runtime = host.fields[field - fieldCount]!
+        runtime.ops!.interned!.encodeBinding(slots, runtime.state, origin, slot)
+      } else {
+        const runtime = host.fields[field]!
+        const ops = runtime.ops!
+        if (ops.interned) ops.interned.encodeSlot(slots, runtime.state, slot, this.wireOrigins)
+        else ops.encodeSlot(slots, runtime.state, slot, this.wireOrigins)
+      }
       last = version
       count++
     }

@@ -395,9 +395,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     const changed = new Set<number>()
     for (let i = 0; i < dirty.length; i++) {
       const field = this.fields[dirty.fields[i]!]!
-      const version = ++this.sequence
-      field.ops!.stamp(field.state, dirty.slots[i]!, version)
-      this.gossip.appendLog(this.ownOrigin, version, field.index, dirty.slots[i]!)
+      this.sequence = this.stampSlot(this.ownOrigin, field, dirty.slots[i]!, this.sequence + 1)
       changed.add(field.index)
     }
     dirty.length = 0
@@ -407,15 +405,30 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     return true
   }
 
+  /**
+   * Gives one dirty slot of `origin` its version, `version`, and logs it; a slot of an interning
+   * type that has no binding yet is bound first, at `version`, and the slot takes the next one.
+   * Returns the last version used.
+   */
+  private stampSlot(origin: number, field: FieldRuntime, slot: number, version: number): number {
+    const ops = field.ops!
+    if (ops.interned?.needsBinding(field.state, slot)) {
+      const ref = ops.interned.bind(field.state, origin, slot, version)
+      this.gossip.appendLog(origin, version, this.fields.length + field.index, ref)
+      version++
+    }
+    ops.stamp(field.state, slot, version)
+    this.gossip.appendLog(origin, version, field.index, slot)
+    return version
+  }
+
   /** Versions the dirty slots as the heir origin's: called by a fold, right after it absorbed. */
   private stampHeirWrites(): void {
     const dirty = this.dirty
     const changed = new Set<number>()
     for (let i = 0; i < dirty.length; i++) {
       const field = this.fields[dirty.fields[i]!]!
-      const version = ++this.heirSequence
-      field.ops!.stamp(field.state, dirty.slots[i]!, version)
-      this.gossip.appendLog(this.heirOrigin, version, field.index, dirty.slots[i]!)
+      this.heirSequence = this.stampSlot(this.heirOrigin, field, dirty.slots[i]!, this.heirSequence + 1)
       changed.add(field.index)
     }
     dirty.length = 0

@@ -82,10 +82,12 @@ export function captureCorpus(seed: number, secret: string | undefined, writes =
 function harvest(frames: Uint8Array[], secret: string | undefined, source: SimNode): Corpus {
   const decoder = (source.replica as unknown as { gossip: SlotDecoder }).gossip
   const fieldCount = decoder.fieldCount
-  const slotPayloads: Uint8Array[][] = Array.from({ length: fieldCount }, () => [])
+  // Wire field numbers: the fields, then the bindings of interning fields (flow tables).
+  const slotPayloads: Uint8Array[][] = Array.from({ length: 2 * fieldCount }, () => [])
   const recorder: SlotDecoder = {
     fieldCount,
     isDocField: (field) => decoder.isDocField(field),
+    holdsSlots: (field) => decoder.holdsSlots(field),
     decodeSlot(field: number, reader: Reader, origins: OriginCodec) {
       const start = reader.position
       const delta = decoder.decodeSlot(field, reader, origins)
@@ -111,7 +113,7 @@ function harvest(frames: Uint8Array[], secret: string | undefined, source: SimNo
   const fields = Array.from({ length: fieldCount }, (_, field) => field)
   return {
     secret, fingerprint: FuzzState.fingerprint, frames, slotPayloads,
-    slotFields: fields.filter((field) => !decoder.isDocField(field)),
+    slotFields: Array.from({ length: 2 * fieldCount }, (_, field) => field).filter((field) => decoder.holdsSlots(field)),
     docFields: fields.filter((field) => decoder.isDocField(field)),
     docMessages, stateVectors, members, origins,
   }
