@@ -26,8 +26,8 @@ export interface OriginBindings {
   generations: Int32Array
   /** Version of the change that made each binding (0: none). */
   versions: Float64Array
-  /** Entry of each binding's key, as last resolved here (checked against `entryKey`). */
-  entries: Int32Array
+  /** The local cell of each binding, as last resolved here (checked before use). */
+  cells: Int32Array
   /** Ordinals handed out so far (the owner's side). */
   next: number
   /** Ordinals of dropped own cells, free for reuse (the owner's side). */
@@ -49,7 +49,7 @@ const MAX_ORDINAL = 0x7fffffff
 function createBindings(capacity = 16): OriginBindings {
   return {
     keys: [], generations: new Int32Array(capacity), versions: new Float64Array(capacity),
-    entries: new Int32Array(capacity).fill(-1), next: 0, free: [],
+    cells: new Int32Array(capacity).fill(-1), next: 0, free: [],
   }
 }
 
@@ -61,11 +61,11 @@ function ensureCapacity(bindings: OriginBindings, ordinal: number): void {
   generations.set(bindings.generations)
   const versions = new Float64Array(capacity)
   versions.set(bindings.versions)
-  const entries = new Int32Array(capacity).fill(-1)
-  entries.set(bindings.entries)
+  const cells = new Int32Array(capacity).fill(-1)
+  cells.set(bindings.cells)
   bindings.generations = generations
   bindings.versions = versions
-  bindings.entries = entries
+  bindings.cells = cells
 }
 
 function bindingsOf(state: FlowTableState, origin: number): OriginBindings {
@@ -90,7 +90,7 @@ export function bindCell(state: FlowTableState, origin: number, cell: number, ve
   bindings.keys[ordinal] = key
   bindings.generations[ordinal] = generation
   bindings.versions[ordinal] = version
-  bindings.entries[ordinal] = state.cellEntry[cell]!
+  bindings.cells[ordinal] = cell
   state.cellOrdinal[cell] = ordinal
   state.cellGeneration[cell] = generation
   return ordinal
@@ -141,7 +141,7 @@ export function applyBinding(state: FlowTableState, origin: number, version: num
   bindings.keys[delta.ordinal] = delta.key
   bindings.generations[delta.ordinal] = delta.generation
   bindings.versions[delta.ordinal] = version
-  bindings.entries[delta.ordinal] = -1
+  bindings.cells[delta.ordinal] = -1
   return delta.ordinal
 }
 
@@ -155,19 +155,20 @@ export function boundKey(state: FlowTableState, origin: number, ordinal: number,
   return bindings.keys[ordinal]
 }
 
-/** Entry of a bound key, from the binding's cache when it still names that key. */
-export function boundEntry(state: FlowTableState, origin: number, ordinal: number, key: FlowKey): number | undefined {
-  const bindings = state.bindings[origin]!
-  const cached = bindings.entries[ordinal]!
-  if (cached >= 0 && state.entryKey[cached] === key) return cached
-  const entry = state.keyIndex.get(key)
-  if (entry !== undefined) bindings.entries[ordinal] = entry
-  return entry
+/**
+ * The local cell of `origin`'s binding (ordinal, generation) as last resolved here, or -1 when
+ * unknown. A cell names one binding for its whole life (a freed cell forgets it), so a cell that
+ * still names this binding is the one.
+ */
+export function cachedCell(state: FlowTableState, origin: number, ordinal: number, generation: number): number {
+  const cell = state.bindings[origin]!.cells[ordinal]!
+  return cell >= 0 && cell < state.cellCount && state.cellOrdinal[cell] === ordinal && state.cellGeneration[cell] === generation
+    && state.cellOrigin[cell] === origin ? cell : -1
 }
 
-/** Remembers where a bound key's entry is. */
-export function cacheEntry(state: FlowTableState, origin: number, ordinal: number, entry: number): void {
-  state.bindings[origin]!.entries[ordinal] = entry
+/** Remembers the local cell of a binding. */
+export function cacheCell(state: FlowTableState, origin: number, ordinal: number, cell: number): void {
+  state.bindings[origin]!.cells[ordinal] = cell
 }
 
 /** Forgets every binding of a dropped origin. */

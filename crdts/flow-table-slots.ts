@@ -11,7 +11,7 @@ import {
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
 import {
-  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundEntry, boundKey, cacheEntry, decodeBinding, encodeBinding, needsBinding,
+  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, cacheCell, cachedCell, decodeBinding, encodeBinding, needsBinding,
 } from './flow-table-bindings.js'
 
 /** Largest ordinal or generation a frame may name. */
@@ -201,22 +201,22 @@ function applyRegisters(state: FlowTableState, cell: number, delta: FlowCellDelt
 function applyFlowCell(state: FlowTableState, origin: number, version: number, delta: FlowCellDelta, origins: OriginCodec): number {
   let key = delta.key
   let entry: number | undefined
+  let cell = -1
   if (key === undefined) {
     key = boundKey(state, origin, delta.ordinal, delta.generation)
     if (key === undefined) return MISSING_BINDING
-    entry = boundEntry(state, origin, delta.ordinal, key)
+    cell = cachedCell(state, origin, delta.ordinal, delta.generation)
+    entry = cell >= 0 ? state.cellEntry[cell]! : state.keyIndex.get(key)
   } else {
     entry = state.keyIndex.get(key)
   }
-  let cell = -1
   // An old cell is accepted even when the entry is unknown here: whether it is dead depends on
   // the entry's other cells, which may arrive later in the same exchange (rejecting it made a
   // join depend on slot order). Expired entries are dropped by `sweepExpired`.
   if (entry === undefined) {
     entry = allocateEntry(state, key)
-    if (delta.key === undefined) cacheEntry(state, origin, delta.ordinal, entry)
   } else {
-    cell = findCell(state, entry, origin)
+    if (cell < 0) cell = findCell(state, entry, origin)
     // A dirty cell is our own with unstamped writes: no copy of it elsewhere can be newer (after
     // a sweep re-created it, it has version 0 and a peer may still hold its old copy).
     if (cell >= 0 && (state.cellVersion[cell]! >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
@@ -224,6 +224,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   if (cell < 0) cell = allocateCell(state, entry, origin)
   state.cellOrdinal[cell] = delta.ordinal
   state.cellGeneration[cell] = delta.generation
+  if (delta.key === undefined) cacheCell(state, origin, delta.ordinal, cell)
   const hadRemovals = state.removals[cell] !== undefined
   state.cellVersion[cell] = version
   state.cellLife[cell] = delta.life
