@@ -19,15 +19,20 @@
 import { type Encoder, type Reader, readKey, writeKey, writeVarUint } from './codec.js'
 import { DecodeError } from '../src/errors.js'
 import type { FlowKey, FlowTableState } from './flow-table.js'
+import {
+  LINKS, LINK_ENTRY, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN,
+} from './flow-table.js'
 
 /** One origin's bindings, by ordinal. */
 export interface OriginBindings {
   keys: (FlowKey | undefined)[]
-  generations: Int32Array
+  /**
+   * Two numbers per ordinal, read together when a cell arrives: the binding's generation (0:
+   * none), and the local cell it last resolved to here (-1: none; checked before use).
+   */
+  slots: Int32Array
   /** Version of the change that made each binding (0: none). */
   versions: Float64Array
-  /** The local cell of each binding, as last resolved here (checked before use). */
-  cells: Int32Array
   /** Ordinals handed out so far (the owner's side). */
   next: number
   /** Ordinals of dropped own cells, free for reuse (the owner's side). */
@@ -41,15 +46,16 @@ export interface BindingDelta {
   key: FlowKey
 }
 
-export { MISSING_BINDING } from './slot-type.js'
+import { MISSING_BINDING } from './slot-type.js'
+
+export { MISSING_BINDING }
 
 /** Largest ordinal or generation a frame may name. */
 const MAX_ORDINAL = 0x7fffffff
 
 function createBindings(capacity = 16): OriginBindings {
   return {
-    keys: [], generations: new Int32Array(capacity), versions: new Float64Array(capacity),
-    cells: new Int32Array(capacity).fill(-1), next: 0, free: [],
+    keys: [], slots: newSlots(capacity), versions: new Float64Array(capacity), next: 0, free: [],
   }
 }
 
@@ -57,15 +63,18 @@ function ensureCapacity(bindings: OriginBindings, ordinal: number): void {
   if (ordinal < bindings.versions.length) return
   let capacity = bindings.versions.length * 2
   while (capacity <= ordinal) capacity *= 2
-  const generations = new Int32Array(capacity)
-  generations.set(bindings.generations)
+  const slots = newSlots(capacity)
+  slots.set(bindings.slots)
   const versions = new Float64Array(capacity)
   versions.set(bindings.versions)
-  const cells = new Int32Array(capacity).fill(-1)
-  cells.set(bindings.cells)
-  bindings.generations = generations
+  bindings.slots = slots
   bindings.versions = versions
-  bindings.cells = cells
+}
+
+function newSlots(ordinals: number): Int32Array {
+  const slots = new Int32Array(2 * ordinals)
+  for (let ordinal = 0; ordinal < ordinals; ordinal++) slots[2 * ordinal + 1] = -1
+  return slots
 }
 
 function bindingsOf(state: FlowTableState, origin: number): OriginBindings {
@@ -76,7 +85,7 @@ function bindingsOf(state: FlowTableState, origin: number): OriginBindings {
 
 /** Whether an own cell still needs a binding before its first stamp. */
 export function needsBinding(state: FlowTableState, cell: number): boolean {
-  return state.cellOrdinal[cell]! < 0
+  return state.links[cell * LINKS + LINK_ORDINAL]! < 0
 }
 
 /** Binds an own cell of `origin` at `version` (the binding's own version); returns its ordinal. */
@@ -85,14 +94,13 @@ export function bindCell(state: FlowTableState, origin: number, cell: number, ve
   state.ownedOrigins.add(origin)
   const ordinal = bindings.free.pop() ?? bindings.next++
   ensureCapacity(bindings, ordinal)
-  const generation = bindings.generations[ordinal]! + 1
-  const key = state.entryKey[state.cellEntry[cell]!]!
-  bindings.keys[ordinal] = key
-  bindings.generations[ordinal] = generation
+  const generation = bindings.slots[2 * ordinal]! + 1
+  bindings.keys[ordinal] = state.entryKey[state.links[cell * LINKS + LINK_ENTRY]!]!
+  bindings.slots[2 * ordinal] = generation
+  bindings.slots[2 * ordinal + 1] = cell
   bindings.versions[ordinal] = version
-  bindings.cells[ordinal] = cell
-  state.cellOrdinal[cell] = ordinal
-  state.cellGeneration[cell] = generation
+  state.links[cell * LINKS + LINK_ORDINAL] = ordinal
+  state.links[cell * LINKS + LINK_GENERATION] = generation
   return ordinal
 }
 
@@ -101,13 +109,13 @@ export function bindCell(state: FlowTableState, origin: number, cell: number, ve
  * binding in place: the peer may still write that cell.)
  */
 export function releaseOrdinal(state: FlowTableState, cell: number): void {
-  const ordinal = state.cellOrdinal[cell]!
+  const ordinal = state.links[cell * LINKS + LINK_ORDINAL]!
   if (ordinal < 0) return
-  const bindings = state.bindings[state.cellOrigin[cell]!]
-  if (bindings && bindings.generations[ordinal] === state.cellGeneration[cell] && state.ownedOrigins.has(state.cellOrigin[cell]!)) {
+  const bindings = state.bindings[state.links[cell * LINKS + LINK_ORIGIN]!]
+  if (bindings && bindings.slots[2 * ordinal] === state.links[cell * LINKS + LINK_GENERATION] && state.ownedOrigins.has(state.links[cell * LINKS + LINK_ORIGIN]!)) {
     bindings.free.push(ordinal)
   }
-  state.cellOrdinal[cell] = -1
+  state.links[cell * LINKS + LINK_ORDINAL] = -1
 }
 
 /** Version of the change that made the binding now held for `ordinal` of `origin` (0: none). */
@@ -119,7 +127,7 @@ export function bindingVersion(state: FlowTableState, origin: number, ordinal: n
 export function encodeBinding(encoder: Encoder, state: FlowTableState, origin: number, ordinal: number): void {
   const bindings = state.bindings[origin]!
   writeVarUint(encoder, ordinal)
-  writeVarUint(encoder, bindings.generations[ordinal]!)
+  writeVarUint(encoder, bindings.slots[2 * ordinal]!)
   writeKey(encoder, bindings.keys[ordinal]!)
 }
 
@@ -139,40 +147,44 @@ export function applyBinding(state: FlowTableState, origin: number, version: num
   ensureCapacity(bindings, delta.ordinal)
   if (bindings.versions[delta.ordinal]! >= version) return -1
   bindings.keys[delta.ordinal] = delta.key
-  bindings.generations[delta.ordinal] = delta.generation
+  bindings.slots[2 * delta.ordinal] = delta.generation
+  bindings.slots[2 * delta.ordinal + 1] = -1
   bindings.versions[delta.ordinal] = version
-  bindings.cells[delta.ordinal] = -1
   return delta.ordinal
 }
 
 /**
- * The key a cell of `origin` names by ordinal and generation, or undefined when that binding is
- * not held here.
+ * Where a cell of `origin` naming binding (ordinal, generation) goes here: the local cell it last
+ * resolved to (>= 0), -1 when the binding is held but its cell must be found by key (`boundKey`),
+ * or MISSING_BINDING when the binding is not held. A cell names one binding for its whole life (a
+ * freed cell forgets it), so a cell that still names this binding is the one.
  */
-export function boundKey(state: FlowTableState, origin: number, ordinal: number, generation: number): FlowKey | undefined {
+export function resolveCell(state: FlowTableState, origin: number, ordinal: number, generation: number): number {
   const bindings = state.bindings[origin]
-  if (!bindings || ordinal >= bindings.versions.length || bindings.generations[ordinal] !== generation) return undefined
-  return bindings.keys[ordinal]
+  if (!bindings || ordinal >= bindings.versions.length || bindings.slots[2 * ordinal] !== generation) return MISSING_BINDING
+  const cell = bindings.slots[2 * ordinal + 1]!
+  const links = cell * LINKS
+  return cell >= 0 && cell < state.cellCount && state.links[links + LINK_ORDINAL] === ordinal
+    && state.links[links + LINK_GENERATION] === generation && state.links[links + LINK_ORIGIN] === origin ? cell : -1
 }
 
-/**
- * The local cell of `origin`'s binding (ordinal, generation) as last resolved here, or -1 when
- * unknown. A cell names one binding for its whole life (a freed cell forgets it), so a cell that
- * still names this binding is the one.
- */
-export function cachedCell(state: FlowTableState, origin: number, ordinal: number, generation: number): number {
-  const cell = state.bindings[origin]!.cells[ordinal]!
-  return cell >= 0 && cell < state.cellCount && state.cellOrdinal[cell] === ordinal && state.cellGeneration[cell] === generation
-    && state.cellOrigin[cell] === origin ? cell : -1
+/** The key of a binding `resolveCell` found held. */
+export function boundKey(state: FlowTableState, origin: number, ordinal: number): FlowKey {
+  return state.bindings[origin]!.keys[ordinal]!
 }
 
 /** Remembers the local cell of a binding. */
 export function cacheCell(state: FlowTableState, origin: number, ordinal: number, cell: number): void {
-  state.bindings[origin]!.cells[ordinal] = cell
+  state.bindings[origin]!.slots[2 * ordinal + 1] = cell
 }
 
 /** Forgets every binding of a dropped origin. */
 export function dropBindings(state: FlowTableState, origin: number): void {
   state.bindings[origin] = undefined
   state.ownedOrigins.delete(origin)
+}
+
+/** The ordinal (-1: not bound yet) and generation of a cell's binding. */
+export function cellBindingOf(state: FlowTableState, cell: number): { ordinal: number; generation: number } {
+  return { ordinal: state.links[cell * LINKS + LINK_ORDINAL]!, generation: state.links[cell * LINKS + LINK_GENERATION]! }
 }

@@ -42,8 +42,9 @@
  */
 import { compareTimestamps } from './hlc.js'
 import {
-  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, allocateOwnCell, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
-  isExpired, markDirty, resetOwn, setFlags, touched,
+  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, META_LAST, META_LIFE,
+  META_VERSION, META_WRITE_VERSION, allocateOwnCell, clearRemovals, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
+  isExpired, markDirty, metaOf, resetOwn, setFlags, setRemovals, touched,
 } from './flow-table.js'
 import { dropBindings, releaseOrdinal } from './flow-table-bindings.js'
 
@@ -77,7 +78,7 @@ function later(a: Base, b: Base): boolean {
 
 /** Whether `base` (recorded by `recorder`) is later than every other cell's base for `origin`. */
 function decides(state: FlowTableState, entry: number, recorder: number, origin: number, base: Base): boolean {
-  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
     if (cell === recorder) continue
     const other = state.removals[cell]?.get(origin)
     if (other && !later(base, other)) return false
@@ -98,9 +99,9 @@ function registerTimestamp(state: FlowTableState, entry: number, source: number,
   const fromRank = state.context.originRank(from)
   const intoRank = state.context.originRank(into)
   const others: [number, number, string][] = []
-  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
     if (cell === source || cell === heir) continue
-    const origin = state.cellOrigin[cell]!
+    const origin = state.links[cell * LINKS + LINK_ORIGIN]!
     if (isCovered(state, cell, highestBase(state, entry, origin))) continue
     const index = cell * state.stride + offset
     if (state.numbers[index]! >= 0) others.push([state.numbers[index]!, state.numbers[index + 1]!, state.context.originRank(origin)])
@@ -120,14 +121,14 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
   const heir = findCell(state, entry, into)
   const sourceHighest = highestBase(state, entry, from)
   const moves = !isCovered(state, source, sourceHighest)
-  const sourceBase = sourceHighest && sourceHighest.life === state.cellLife[source] ? sourceHighest : undefined
+  const sourceBase = sourceHighest && sourceHighest.life === state.numbers[metaOf(state, source) + META_LIFE] ? sourceHighest : undefined
   const heirVisible = heir >= 0 && !isCovered(state, heir, highestBase(state, entry, into))
   const sourceRemovals = state.removals[source]
 
   let start: Start = 'keep'
   let rebaseBy: Base | undefined
   const seenOfHeir = sourceRemovals?.get(into)
-  if (heir >= 0 && seenOfHeir && seenOfHeir.life === state.cellLife[heir] && decides(state, entry, source, into, seenOfHeir)) {
+  if (heir >= 0 && seenOfHeir && seenOfHeir.life === state.numbers[metaOf(state, heir) + META_LIFE] && decides(state, entry, source, into, seenOfHeir)) {
     // D's deletion is what decides H's current life; it leaves with D's cell, so H applies it now.
     start = heirVisible ? 'rebase' : 'restart'
     rebaseBy = seenOfHeir
@@ -145,7 +146,7 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
     }
   }
   if (moves) {
-    const whole: Base = { life: state.cellLife[source]!, writeVersion: state.cellWriteVersion[source]!, counters: counterColumnsOf(state, source) }
+    const whole: Base = { life: state.numbers[metaOf(state, source) + META_LIFE]!, writeVersion: state.numbers[metaOf(state, source) + META_WRITE_VERSION]!, counters: counterColumnsOf(state, source) }
     const held = heirRemovals?.get(from)
     if (!held || later(whole, held)) removals.push([from, whole])
   }
@@ -157,8 +158,8 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
   let carriesLast = false
   if (!moves) {
     carriesLast = true
-    for (let cell = state.entryHead[entry]!; cell >= 0 && carriesLast; cell = state.cellNext[cell]!) {
-      if (cell !== source && state.cellLast[cell]! >= state.cellLast[source]!) carriesLast = false
+    for (let cell = state.entryHead[entry]!; cell >= 0 && carriesLast; cell = state.links[cell * LINKS + LINK_NEXT]!) {
+      if (cell !== source && state.numbers[metaOf(state, cell) + META_LAST]! >= state.numbers[metaOf(state, source) + META_LAST]!) carriesLast = false
     }
   }
   if (start === 'keep' && !moves && !carriesLast && removals.length === 0) return null
@@ -192,8 +193,8 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
 
 /** H's cell starts a new life that holds what was visible of it: counters minus the deciding base. */
 function rebase(state: FlowTableState, cell: number, base: Base): void {
-  state.ownLives = Math.max(state.ownLives, state.cellLife[cell]!) + 1
-  state.cellLife[cell] = state.ownLives
+  state.ownLives = Math.max(state.ownLives, state.numbers[metaOf(state, cell) + META_LIFE]!) + 1
+  state.numbers[metaOf(state, cell) + META_LIFE] = state.ownLives
   const row = cell * state.stride
   for (const field of state.fields) {
     if (field.kind !== 'counter' && field.kind !== 'pnCounter') continue
@@ -239,11 +240,11 @@ function applyPlan(state: FlowTableState, plan: EntryPlan, into: number): void {
     }
     touched(state, heir)
   }
-  if ((plan.moves || plan.carriesLast) && state.cellLast[source]! > state.cellLast[heir]!) state.cellLast[heir] = state.cellLast[source]!
+  if ((plan.moves || plan.carriesLast) && state.numbers[metaOf(state, source) + META_LAST]! > state.numbers[metaOf(state, heir) + META_LAST]!) state.numbers[metaOf(state, heir) + META_LAST] = state.numbers[metaOf(state, source) + META_LAST]!
   if (plan.removals.length > 0) {
     let removed = state.removals[heir]
     if (!removed) {
-      removed = state.removals[heir] = new Map()
+      removed = setRemovals(state, heir, new Map())
       state.entryRemovals[entry]! += 1
     }
     for (const [origin, base] of plan.removals) removed.set(origin, base)
@@ -264,8 +265,8 @@ export function absorbOrigin(state: FlowTableState, from: number, into: number):
   const now = state.context.now()
   const plans: EntryPlan[] = []
   for (let cell = 0; cell < state.cellCount; cell++) {
-    if ((flagsOf(state, cell) & IN_USE) === 0 || state.cellOrigin[cell] !== from) continue
-    const entry = state.cellEntry[cell]!
+    if ((flagsOf(state, cell) & IN_USE) === 0 || state.links[cell * LINKS + LINK_ORIGIN] !== from) continue
+    const entry = state.links[cell * LINKS + LINK_ENTRY]!
     if (isExpired(state, entry, now)) continue
     const plan = planEntry(state, entry, cell, from, into)
     if (plan) plans.push(plan)
@@ -283,32 +284,32 @@ export function absorbOrigin(state: FlowTableState, from: number, into: number):
  */
 export function dropOrigin(state: FlowTableState, origin: number): void {
   for (let cell = 0; cell < state.cellCount; cell++) {
-    if ((flagsOf(state, cell) & (IN_USE | DIRTY)) === (IN_USE | DIRTY) && state.cellOrigin[cell] === origin) {
-      throw new Error(`cannot drop origin ${origin}: its cell for flow ${String(state.entryKey[state.cellEntry[cell]!])} has unstamped writes`)
+    if ((flagsOf(state, cell) & (IN_USE | DIRTY)) === (IN_USE | DIRTY) && state.links[cell * LINKS + LINK_ORIGIN] === origin) {
+      throw new Error(`cannot drop origin ${origin}: its cell for flow ${String(state.entryKey[state.links[cell * LINKS + LINK_ENTRY]!])} has unstamped writes`)
     }
   }
   const entries = new Set<number>()
   for (let cell = 0; cell < state.cellCount; cell++) {
     if ((flagsOf(state, cell) & IN_USE) === 0) continue
-    if (state.cellOrigin[cell] === origin) {
-      entries.add(state.cellEntry[cell]!)
+    if (state.links[cell * LINKS + LINK_ORIGIN] === origin) {
+      entries.add(state.links[cell * LINKS + LINK_ENTRY]!)
       continue
     }
     const removed = state.removals[cell]
     if (removed?.delete(origin) && removed.size === 0) {
-      state.removals[cell] = undefined
-      state.entryRemovals[state.cellEntry[cell]!]! -= 1
+      clearRemovals(state, cell)
+      state.entryRemovals[state.links[cell * LINKS + LINK_ENTRY]!]! -= 1
     }
   }
   for (const entry of entries) {
     let previous = -1
     for (let cell = state.entryHead[entry]!; cell >= 0;) {
-      const next = state.cellNext[cell]!
-      if (state.cellOrigin[cell] !== origin) {
+      const next = state.links[cell * LINKS + LINK_NEXT]!
+      if (state.links[cell * LINKS + LINK_ORIGIN] !== origin) {
         previous = cell
       } else {
         if (previous < 0) state.entryHead[entry] = next
-        else state.cellNext[previous] = next
+        else state.links[previous * LINKS + LINK_NEXT] = next
         freeCell(state, entry, cell)
       }
       cell = next
@@ -324,7 +325,7 @@ function freeCell(state: FlowTableState, entry: number, cell: number): void {
   state.removals[cell] = undefined
   for (let column = 0; column < state.objectWidth; column++) state.objects[cell * state.objectWidth + column] = undefined
   setFlags(state, cell, 0)
-  state.cellVersion[cell] = 0
+  state.numbers[metaOf(state, cell) + META_VERSION] = 0
   releaseOrdinal(state, cell)
   state.freeCells.push(cell)
 }

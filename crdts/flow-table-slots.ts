@@ -6,12 +6,13 @@ import { type Encoder, type Reader, readKey, writeFloat64, writeKey, writeU8, wr
 import type { OriginCodec, SlotOps } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 import {
-  type Base, type FlowCellDelta, type FlowKey, type FlowTableState,
-  DIRTY, HAS_WRITES, IN_USE, WRITTEN, allocateCell, allocateEntry, findCell, flagsOf, setFlags,
+  type Base, type FlowCellDelta, type FlowKey, type FlowTableState, DIRTY, HAS_REMOVALS, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_GENERATION,
+  LINK_ORDINAL, LINK_ORIGIN, META_LAST, META_LIFE, META_VERSION, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, findCell,
+  clearRemovals, flagsOf, metaOf, setFlags, setRemovals,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
 import {
-  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, cacheCell, cachedCell, decodeBinding, encodeBinding, needsBinding,
+  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, cacheCell, resolveCell, decodeBinding, encodeBinding, needsBinding,
 } from './flow-table-bindings.js'
 
 /** Largest ordinal or generation a frame may name. */
@@ -37,33 +38,33 @@ function cachedCounterColumns(state: FlowTableState): number[] {
 }
 
 export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> = {
-  version: (state, slot) => ((flagsOf(state, slot) & IN_USE) !== 0 ? state.cellVersion[slot]! : 0),
-  owner: (state, slot) => state.cellOrigin[slot]!,
+  version: (state, slot) => ((flagsOf(state, slot) & IN_USE) !== 0 ? state.numbers[metaOf(state, slot) + META_VERSION]! : 0),
+  owner: (state, slot) => state.links[slot * LINKS + LINK_ORIGIN]!,
   stamp(state, slot, version) {
     const flags = flagsOf(state, slot)
-    state.cellVersion[slot] = version
-    if ((flags & WRITTEN) !== 0) state.cellWriteVersion[slot] = version
+    state.numbers[metaOf(state, slot) + META_VERSION] = version
+    if ((flags & WRITTEN) !== 0) state.numbers[metaOf(state, slot) + META_WRITE_VERSION] = version
     setFlags(state, slot, flags & ~(DIRTY | WRITTEN))
   },
   encodeSlot(encoder: Encoder, state, slot, origins: OriginCodec) {
-    writeKey(encoder, state.entryKey[state.cellEntry[slot]!]!)
-    writeVarUint(encoder, state.cellOrdinal[slot]! + 1)
-    if (state.cellOrdinal[slot]! >= 0) writeVarUint(encoder, state.cellGeneration[slot]!)
+    writeKey(encoder, state.entryKey[state.links[slot * LINKS + LINK_ENTRY]!]!)
+    writeVarUint(encoder, state.links[slot * LINKS + LINK_ORDINAL]! + 1)
+    if (state.links[slot * LINKS + LINK_ORDINAL]! >= 0) writeVarUint(encoder, state.links[slot * LINKS + LINK_GENERATION]!)
     encodeCellBody(encoder, state, slot, origins)
   },
   decodeSlot: (reader: Reader, origins: OriginCodec, state: FlowTableState) => decodeFlowCell(state, reader, origins, false),
   applySlot: applyFlowCell,
   *slots(state) {
     for (let cell = 0; cell < state.cellCount; cell++) {
-      if ((flagsOf(state, cell) & IN_USE) !== 0 && state.cellVersion[cell]! > 0) yield cell
+      if ((flagsOf(state, cell) & IN_USE) !== 0 && state.numbers[metaOf(state, cell) + META_VERSION]! > 0) yield cell
     }
   },
   absorb: absorbOrigin,
   dropOrigin,
   interned: {
     encodeSlot(encoder, state, slot, origins) {
-      writeVarUint(encoder, state.cellOrdinal[slot]!)
-      writeVarUint(encoder, state.cellGeneration[slot]!)
+      writeVarUint(encoder, state.links[slot * LINKS + LINK_ORDINAL]!)
+      writeVarUint(encoder, state.links[slot * LINKS + LINK_GENERATION]!)
       encodeCellBody(encoder, state, slot, origins)
     },
     decodeSlot: (reader, origins, state) => decodeFlowCell(state, reader, origins, true),
@@ -78,9 +79,9 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> 
 
 /** Everything of a cell after its key or binding. */
 function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, origins: OriginCodec): void {
-    writeVarUint(encoder, state.cellLife[slot]!)
-    writeVarUint(encoder, (flagsOf(state, slot) & HAS_WRITES) !== 0 ? state.cellWriteVersion[slot]! : 0)
-    writeVarUint(encoder, state.cellLast[slot]!)
+    writeVarUint(encoder, state.numbers[metaOf(state, slot) + META_LIFE]!)
+    writeVarUint(encoder, (flagsOf(state, slot) & HAS_WRITES) !== 0 ? state.numbers[metaOf(state, slot) + META_WRITE_VERSION]! : 0)
+    writeVarUint(encoder, state.numbers[metaOf(state, slot) + META_LAST]!)
     const row = slot * state.stride
     for (const field of state.fields) {
       const index = row + field.offset
@@ -109,7 +110,7 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
           break
       }
     }
-    const removed = state.removals[slot]
+    const removed = (flagsOf(state, slot) & HAS_REMOVALS) !== 0 ? state.removals[slot] : undefined
     writeVarUint(encoder, removed ? removed.size : 0)
     if (removed) {
       const columns = cachedCounterColumns(state)
@@ -203,10 +204,14 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   let entry: number | undefined
   let cell = -1
   if (key === undefined) {
-    key = boundKey(state, origin, delta.ordinal, delta.generation)
-    if (key === undefined) return MISSING_BINDING
-    cell = cachedCell(state, origin, delta.ordinal, delta.generation)
-    entry = cell >= 0 ? state.cellEntry[cell]! : state.keyIndex.get(key)
+    cell = resolveCell(state, origin, delta.ordinal, delta.generation)
+    if (cell === MISSING_BINDING) return MISSING_BINDING
+    if (cell >= 0) {
+      entry = state.links[cell * LINKS + LINK_ENTRY]!
+    } else {
+      key = boundKey(state, origin, delta.ordinal)
+      entry = state.keyIndex.get(key)
+    }
   } else {
     entry = state.keyIndex.get(key)
   }
@@ -214,24 +219,24 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   // the entry's other cells, which may arrive later in the same exchange (rejecting it made a
   // join depend on slot order). Expired entries are dropped by `sweepExpired`.
   if (entry === undefined) {
-    entry = allocateEntry(state, key)
+    entry = allocateEntry(state, key!)
   } else {
     if (cell < 0) cell = findCell(state, entry, origin)
     // A dirty cell is our own with unstamped writes: no copy of it elsewhere can be newer (after
     // a sweep re-created it, it has version 0 and a peer may still hold its old copy).
-    if (cell >= 0 && (state.cellVersion[cell]! >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
+    if (cell >= 0 && (state.numbers[metaOf(state, cell) + META_VERSION]! >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
   }
   if (cell < 0) cell = allocateCell(state, entry, origin)
-  state.cellOrdinal[cell] = delta.ordinal
-  state.cellGeneration[cell] = delta.generation
+  state.links[cell * LINKS + LINK_ORDINAL] = delta.ordinal
+  state.links[cell * LINKS + LINK_GENERATION] = delta.generation
   if (delta.key === undefined) cacheCell(state, origin, delta.ordinal, cell)
-  const hadRemovals = state.removals[cell] !== undefined
-  state.cellVersion[cell] = version
-  state.cellLife[cell] = delta.life
-  state.cellWriteVersion[cell] = delta.writeVersion
-  state.cellLast[cell] = delta.lastMs
+  const hadRemovals = (flagsOf(state, cell) & HAS_REMOVALS) !== 0
+  state.numbers[metaOf(state, cell) + META_VERSION] = version
+  state.numbers[metaOf(state, cell) + META_LIFE] = delta.life
+  state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = delta.writeVersion
+  state.numbers[metaOf(state, cell) + META_LAST] = delta.lastMs
   setFlags(state, cell, IN_USE | (delta.writeVersion > 0 ? HAS_WRITES : 0))
-  if (delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
+  if (delta.lastMs > 0 && delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
   const row = cell * state.stride
   const numbers = delta.numbers
   for (let column = 0; column < state.width; column++) state.numbers[row + column] = numbers[column]!
@@ -244,7 +249,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
       if (named >= 0) removed.set(named, { life: base.life, writeVersion: base.writeVersion, counters: base.counters })
     }
     if (removed.size > 0) {
-      state.removals[cell] = removed
+      setRemovals(state, cell, removed)
       if (!hadRemovals) {
         state.entryRemovals[entry]! += 1
         state.epoch++
@@ -253,7 +258,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
     }
   }
   if (hadRemovals) {
-    state.removals[cell] = undefined
+    clearRemovals(state, cell)
     state.entryRemovals[entry]! -= 1
   }
   return cell

@@ -71,6 +71,8 @@ export const WRITTEN = 2
 /** The cell has field writes in its current life. */
 export const HAS_WRITES = 4
 export const IN_USE = 8
+/** The cell holds deletions (`removals[cell]` is set): lets the hot paths skip that array. */
+export const HAS_REMOVALS = 16
 
 /** What a deletion observed of another origin's cell. */
 export interface Base {
@@ -103,26 +105,22 @@ export interface FlowTableState {
   entryCount: number
   freeEntries: number[]
   // cells
-  cellEntry: Int32Array
-  cellOrigin: Int32Array
-  cellNext: Int32Array
-  cellVersion: Float64Array
-  cellWriteVersion: Float64Array
-  cellLife: Float64Array
-  cellLast: Float64Array
-  /** Ordinal and generation of the cell's key binding in its origin (-1: not bound yet); see flow-table-bindings.ts. */
-  cellOrdinal: Int32Array
-  cellGeneration: Int32Array
+  /**
+   * Cell links, `LINKS` per cell: entry, origin, next cell of the entry, and the ordinal (-1: not
+   * bound yet) and generation of the cell's key binding (see flow-table-bindings.ts).
+   */
+  links: Int32Array
   /** Key bindings by local origin. */
   bindings: (OriginBindings | undefined)[]
   /** Origins whose cells this replica binds (its own and its heir origin). */
   readonly ownedOrigins: Set<number>
   /**
-   * Cell rows of `stride` numbers: the field columns (`width` of them) then the cell's flags, so
-   * a counter write and its dirty mark touch one row.
+   * Cell rows of `stride` numbers: the field columns (`width` of them), then the cell's flags,
+   * version, write version, life and last-write time (`META_*` after `metaOf`), so applying or
+   * writing a cell touches one row (and its links), not one array per attribute.
    */
   numbers: Float64Array
-  /** Numbers per cell row: `width` field columns plus the flags. */
+  /** Numbers per cell row: `width` field columns plus `META_WIDTH`. */
   readonly stride: number
   objects: unknown[]
   removals: (Map<number, Base> | undefined)[]
@@ -187,19 +185,16 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
   return {
     fieldIndex, sink, context, fields: layouts,
     fieldByName: new Map(layouts.map((layout) => [layout.name, layout])),
-    width, stride: width + 1, objectWidth, idleTimeoutMs,
+    width, stride: width + META_WIDTH, objectWidth, idleTimeoutMs,
     gcGraceMs: config.gcGraceMs ?? idleTimeoutMs,
     tracksTime: idleTimeoutMs > 0 || layouts.some((layout) => layout.isLastSeen),
     keyIndex: new Map(), entryKey: [],
     entryHead: new Int32Array(entryCapacity).fill(-1), entryOwn: new Int32Array(entryCapacity).fill(-1),
     entryLast: new Float64Array(entryCapacity), entryRemovals: new Int32Array(entryCapacity),
     entryCount: 0, freeEntries: [],
-    cellEntry: new Int32Array(cellCapacity), cellOrigin: new Int32Array(cellCapacity), cellNext: new Int32Array(cellCapacity),
-    cellVersion: new Float64Array(cellCapacity), cellWriteVersion: new Float64Array(cellCapacity),
-    cellLife: new Float64Array(cellCapacity), cellLast: new Float64Array(cellCapacity),
-    cellOrdinal: new Int32Array(cellCapacity).fill(-1), cellGeneration: new Int32Array(cellCapacity),
+    links: newLinks(cellCapacity),
     bindings: [], ownedOrigins: new Set(),
-    numbers: new Float64Array(cellCapacity * (width + 1)), objects: [], removals: [],
+    numbers: new Float64Array(cellCapacity * (width + META_WIDTH)), objects: [], removals: [],
     cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
   }
 }
@@ -221,7 +216,48 @@ export function counterColumnsOf(state: FlowTableState, cell: number): Float64Ar
   return counters
 }
 
-/** A cell's flags (DIRTY, WRITTEN, HAS_WRITES, IN_USE): the last number of its row. */
+/** Numbers of a cell row after its field columns: flags, version, write version, life, last write. */
+export const META_FLAGS = 0
+export const META_VERSION = 1
+export const META_WRITE_VERSION = 2
+export const META_LIFE = 3
+export const META_LAST = 4
+export const META_WIDTH = 5
+/** Int32 links per cell, and their order. */
+export const LINKS = 5
+export const LINK_ENTRY = 0
+export const LINK_ORIGIN = 1
+export const LINK_NEXT = 2
+export const LINK_ORDINAL = 3
+export const LINK_GENERATION = 4
+
+/** Index of a cell's first number after its field columns (add a `META_*`). */
+export function metaOf(state: FlowTableState, cell: number): number {
+  return cell * state.stride + state.width
+}
+
+function newLinks(cells: number): Int32Array {
+  const links = new Int32Array(cells * LINKS)
+  for (let cell = 0; cell < cells; cell++) links[cell * LINKS + LINK_ORDINAL] = -1
+  return links
+}
+
+/** Sets a cell's deletions (and its HAS_REMOVALS flag); returns them. */
+/** @internal shared with flow-table-slots.ts and flow-table-fold.ts */
+export function setRemovals(state: FlowTableState, cell: number, removed: Map<number, Base>): Map<number, Base> {
+  state.removals[cell] = removed
+  setFlags(state, cell, flagsOf(state, cell) | HAS_REMOVALS)
+  return removed
+}
+
+/** Clears a cell's deletions (and its HAS_REMOVALS flag). */
+/** @internal shared with flow-table-slots.ts and flow-table-fold.ts */
+export function clearRemovals(state: FlowTableState, cell: number): void {
+  state.removals[cell] = undefined
+  setFlags(state, cell, flagsOf(state, cell) & ~HAS_REMOVALS)
+}
+
+/** A cell's flags (DIRTY, WRITTEN, HAS_WRITES, IN_USE, HAS_REMOVALS): the first number after its field columns. */
 /** @internal shared with flow-table-slots.ts */
 export function flagsOf(state: FlowTableState, cell: number): number {
   return state.numbers[cell * state.stride + state.width]!
@@ -271,29 +307,23 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
   let cell = state.freeCells.pop()
   if (cell === undefined) {
     cell = state.cellCount++
-    if (cell >= state.cellEntry.length) {
-      const capacity = state.cellEntry.length * 2
-      state.cellEntry = grownInt32(state.cellEntry, capacity, 0)
-      state.cellOrigin = grownInt32(state.cellOrigin, capacity, 0)
-      state.cellNext = grownInt32(state.cellNext, capacity, 0)
-      state.cellVersion = grownFloat64(state.cellVersion, capacity)
-      state.cellWriteVersion = grownFloat64(state.cellWriteVersion, capacity)
-      state.cellLife = grownFloat64(state.cellLife, capacity)
-      state.cellLast = grownFloat64(state.cellLast, capacity)
-      state.cellOrdinal = grownInt32(state.cellOrdinal, capacity, -1)
-      state.cellGeneration = grownInt32(state.cellGeneration, capacity, 0)
+    if (cell >= state.links.length / LINKS) {
+      const capacity = (state.links.length / LINKS) * 2
+      const links = newLinks(capacity)
+      links.set(state.links)
+      state.links = links
       state.numbers = grownFloat64(state.numbers, capacity * state.stride)
     }
   }
-  state.cellEntry[cell] = entry
-  state.cellOrigin[cell] = origin
-  state.cellOrdinal[cell] = -1
-  state.cellNext[cell] = state.entryHead[entry]!
+  state.links[cell * LINKS + LINK_ENTRY] = entry
+  state.links[cell * LINKS + LINK_ORIGIN] = origin
+  state.links[cell * LINKS + LINK_ORDINAL] = -1
+  state.links[cell * LINKS + LINK_NEXT] = state.entryHead[entry]!
   state.entryHead[entry] = cell
-  state.cellVersion[cell] = 0
+  state.numbers[metaOf(state, cell) + META_VERSION] = 0
   setFlags(state, cell, IN_USE)
   clearValues(state, cell)
-  state.cellLife[cell] = 0
+  state.numbers[metaOf(state, cell) + META_LIFE] = 0
   state.removals[cell] = undefined
   return cell
 }
@@ -302,14 +332,14 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
 /** @internal shared with flow-table-fold.ts */
 export function allocateOwnCell(state: FlowTableState, entry: number, origin: number): number {
   const cell = allocateCell(state, entry, origin)
-  state.cellLife[cell] = ++state.ownLives
+  state.numbers[metaOf(state, cell) + META_LIFE] = ++state.ownLives
   return cell
 }
 
 /** Zeroes a cell's field values and starts nothing new (life is the caller's business). */
 function clearValues(state: FlowTableState, cell: number): void {
-  state.cellWriteVersion[cell] = 0
-  state.cellLast[cell] = 0
+  state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = 0
+  state.numbers[metaOf(state, cell) + META_LAST] = 0
   const row = cell * state.stride
   for (const field of state.fields) {
     state.numbers[row + field.offset] = field.kind === 'maxRegister' ? -Infinity : 0
@@ -325,8 +355,8 @@ function clearValues(state: FlowTableState, cell: number): void {
 
 /** @internal shared with flow-table-slots.ts */
 export function findCell(state: FlowTableState, entry: number, origin: number): number {
-  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
-    if (state.cellOrigin[cell] === origin) return cell
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
+    if (state.links[cell * LINKS + LINK_ORIGIN] === origin) return cell
   }
   return -1
 }
@@ -336,7 +366,7 @@ export function findCell(state: FlowTableState, entry: number, origin: number): 
 export function highestBase(state: FlowTableState, entry: number, origin: number): Base | undefined {
   if (state.entryRemovals[entry] === 0) return undefined
   let best: Base | undefined
-  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
     const base = state.removals[cell]?.get(origin)
     if (base && (!best || base.life > best.life || (base.life === best.life && base.writeVersion > best.writeVersion))) best = base
   }
@@ -346,8 +376,8 @@ export function highestBase(state: FlowTableState, entry: number, origin: number
 /** @internal shared with flow-table-fold.ts */
 export function isCovered(state: FlowTableState, cell: number, base: Base | undefined): boolean {
   if ((flagsOf(state, cell) & HAS_WRITES) === 0) return true
-  if (!base || base.life !== state.cellLife[cell]) return false
-  return (flagsOf(state, cell) & WRITTEN) === 0 && base.writeVersion >= state.cellWriteVersion[cell]!
+  if (!base || base.life !== state.numbers[metaOf(state, cell) + META_LIFE]) return false
+  return (flagsOf(state, cell) & WRITTEN) === 0 && base.writeVersion >= state.numbers[metaOf(state, cell) + META_WRITE_VERSION]!
 }
 
 /** @internal shared with flow-table-fold.ts */
@@ -359,8 +389,8 @@ export function isExpired(state: FlowTableState, entry: number, now: number): bo
 export function entryExists(state: FlowTableState, entry: number): boolean {
   if (state.entryKey[entry] === undefined) return false
   if (isExpired(state, entry, state.context.now())) return false
-  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
-    if (!isCovered(state, cell, highestBase(state, entry, state.cellOrigin[cell]!))) return true
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
+    if (!isCovered(state, cell, highestBase(state, entry, state.links[cell * LINKS + LINK_ORIGIN]!))) return true
   }
   return false
 }
@@ -380,15 +410,15 @@ export function entryFor(state: FlowTableState, key: FlowKey): number {
 function observeRemove(state: FlowTableState, entry: number, origin: number): void {
   let own = findCell(state, entry, origin)
   if (own < 0) own = allocateOwnCell(state, entry, origin)
-  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
     if (cell === own || (flagsOf(state, cell) & HAS_WRITES) === 0) continue
     let removed = state.removals[own]
     if (!removed) {
-      removed = state.removals[own] = new Map()
+      removed = setRemovals(state, own, new Map())
       state.entryRemovals[entry]! += 1
       state.epoch++
     }
-    removed.set(state.cellOrigin[cell]!, { life: state.cellLife[cell]!, writeVersion: state.cellWriteVersion[cell]!, counters: counterColumnsOf(state, cell) })
+    removed.set(state.links[cell * LINKS + LINK_ORIGIN]!, { life: state.numbers[metaOf(state, cell) + META_LIFE]!, writeVersion: state.numbers[metaOf(state, cell) + META_WRITE_VERSION]!, counters: counterColumnsOf(state, cell) })
   }
   resetOwn(state, own)
   markDirty(state, own)
@@ -399,12 +429,12 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
 /** @internal shared with flow-table-fold.ts */
 export function resetOwn(state: FlowTableState, cell: number): void {
   state.epoch++
-  const last = state.cellLast[cell]!
+  const last = state.numbers[metaOf(state, cell) + META_LAST]!
   // max: the cell may hold a life that did not come from this counter (restored from a peer).
-  state.ownLives = Math.max(state.ownLives, state.cellLife[cell]!) + 1
-  state.cellLife[cell] = state.ownLives
+  state.ownLives = Math.max(state.ownLives, state.numbers[metaOf(state, cell) + META_LIFE]!) + 1
+  state.numbers[metaOf(state, cell) + META_LIFE] = state.ownLives
   clearValues(state, cell)
-  state.cellLast[cell] = last
+  state.numbers[metaOf(state, cell) + META_LAST] = last
   setFlags(state, cell, flagsOf(state, cell) & ~(HAS_WRITES | WRITTEN))
 }
 
@@ -454,7 +484,7 @@ function slowWritableCell(state: FlowTableState, entry: number, origin: number, 
   }
   state.entryOwn[entry] = cell
   if (state.tracksTime) {
-    if (now > state.cellLast[cell]!) state.cellLast[cell] = now
+    if (now > state.numbers[metaOf(state, cell) + META_LAST]!) state.numbers[metaOf(state, cell) + META_LAST] = now
     if (now > state.entryLast[entry]!) state.entryLast[entry] = now
   }
   return cell
@@ -506,7 +536,7 @@ export function raiseField(state: FlowTableState, entry: number, origin: number,
   const cell = writableCell(state, entry, origin)
   if (field.isLastSeen) {
     const wholeMs = Math.floor(n) // a write time: whole ms, as it is encoded
-    if (wholeMs > state.cellLast[cell]!) state.cellLast[cell] = wholeMs
+    if (wholeMs > state.numbers[metaOf(state, cell) + META_LAST]!) state.numbers[metaOf(state, cell) + META_LAST] = wholeMs
     if (wholeMs > state.entryLast[entry]!) state.entryLast[entry] = wholeMs
   } else {
     const index = cell * state.stride + field.offset
@@ -528,10 +558,10 @@ export function setField(state: FlowTableState, entry: number, origin: number, f
 // ---- views ----
 
 function visibleCells(state: FlowTableState, entry: number, visit: (cell: number, base: Base | undefined) => void): void {
-  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
-    const base = highestBase(state, entry, state.cellOrigin[cell]!)
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
+    const base = highestBase(state, entry, state.links[cell * LINKS + LINK_ORIGIN]!)
     if (isCovered(state, cell, base)) continue
-    visit(cell, base && base.life === state.cellLife[cell] ? base : undefined)
+    visit(cell, base && base.life === state.numbers[metaOf(state, cell) + META_LIFE] ? base : undefined)
   }
 }
 
@@ -544,7 +574,7 @@ function cellFieldValue(state: FlowTableState, cell: number, base: Base | undefi
       return state.numbers[index]! - state.numbers[index + 1]!
         - (base ? base.counters[field.offset]! - base.counters[field.offset + 1]! : 0)
     default:
-      return field.isLastSeen ? state.cellLast[cell]! : state.numbers[index]!
+      return field.isLastSeen ? state.numbers[metaOf(state, cell) + META_LAST]! : state.numbers[index]!
   }
 }
 
@@ -567,8 +597,8 @@ export function fieldGlobal(state: FlowTableState, entry: number, field: FieldLa
     if (winner < 0) { winner = cell; return }
     const windex = winner * state.stride + field.offset
     if (compareTimestamps(
-      state.numbers[index]!, state.numbers[index + 1]!, state.context.originRank(state.cellOrigin[cell]!),
-      state.numbers[windex]!, state.numbers[windex + 1]!, state.context.originRank(state.cellOrigin[winner]!)) > 0) winner = cell
+      state.numbers[index]!, state.numbers[index + 1]!, state.context.originRank(state.links[cell * LINKS + LINK_ORIGIN]!),
+      state.numbers[windex]!, state.numbers[windex + 1]!, state.context.originRank(state.links[winner * LINKS + LINK_ORIGIN]!)) > 0) winner = cell
   })
   return winner < 0 ? field.initial : state.objects[winner * state.objectWidth + field.objectOffset]
 }
@@ -583,7 +613,7 @@ export function fieldLocal(state: FlowTableState, entry: number, origin: number,
   if (field.kind === 'register') {
     return state.numbers[cell * state.stride + field.offset]! < 0 ? field.initial : state.objects[cell * state.objectWidth + field.objectOffset]
   }
-  const value = cellFieldValue(state, cell, base && base.life === state.cellLife[cell] ? base : undefined, field)
+  const value = cellFieldValue(state, cell, base && base.life === state.numbers[metaOf(state, cell) + META_LIFE] ? base : undefined, field)
   return field.kind === 'maxRegister' && (value === -Infinity || (field.isLastSeen && value === 0)) ? undefined : value
 }
 
@@ -619,9 +649,9 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
     const key = state.entryKey[entry]
     if (key === undefined || now - state.entryLast[entry]! < horizon || hasDirtyCell(state, entry)) continue
     for (let cell = state.entryHead[entry]!; cell >= 0;) {
-      const next = state.cellNext[cell]!
+      const next = state.links[cell * LINKS + LINK_NEXT]!
       setFlags(state, cell, 0)
-      state.cellVersion[cell] = 0
+      state.numbers[metaOf(state, cell) + META_VERSION] = 0
       state.removals[cell] = undefined
       releaseOrdinal(state, cell)
       state.freeCells.push(cell)
@@ -644,7 +674,7 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
  * sweep: the runtime will stamp that slot ref, which must still name the same cell then.
  */
 function hasDirtyCell(state: FlowTableState, entry: number): boolean {
-  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
     if ((flagsOf(state, cell) & DIRTY) !== 0) return true
   }
   return false

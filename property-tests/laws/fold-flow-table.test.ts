@@ -4,10 +4,14 @@
  * writes, deletes, expiry and sweeps of one entry by several origins meet often.
  */
 import { describe, it } from 'vitest'
-import { type FlowTableState, IN_USE, fieldGlobal, flagsOf, keys, lastSeen, lookup, size } from '../../crdts/flow-table.js'
+import {
+  type FlowTableState, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, fieldGlobal, flagsOf, keys, lastSeen, lookup, size,
+} from '../../crdts/flow-table.js'
 import { type FoldAdapter, foldProperties } from '../harness/fold.js'
 import { compareKeys } from '../harness/replica-sim.js'
-import { type FlowOp, flowAdapter, plainFlowConfig, timedFlowConfig } from '../harness/types/flow-table.js'
+import {
+  type FlowOp, flowAdapter, plainFlowConfig, timedFlowConfig,
+} from '../harness/types/flow-table.js'
 import type { FlowCellDelta } from '../../crdts/flow-table.js'
 
 /**
@@ -51,9 +55,9 @@ export function flowMentions(state: FlowTableState, origin: number): string[] {
   const found: string[] = []
   for (let cell = 0; cell < state.cellCount; cell++) {
     if (!inUse(state, cell)) continue
-    const key = String(state.entryKey[state.cellEntry[cell]!])
-    if (state.cellOrigin[cell] === origin) found.push(`cell ${cell} of flow ${key}`)
-    if (state.removals[cell]?.has(origin)) found.push(`a base in cell ${cell} (origin ${state.cellOrigin[cell]}) of flow ${key}`)
+    const key = String(state.entryKey[state.links[cell * LINKS + LINK_ENTRY]!])
+    if (state.links[cell * LINKS + LINK_ORIGIN] === origin) found.push(`cell ${cell} of flow ${key}`)
+    if (state.removals[cell]?.has(origin)) found.push(`a base in cell ${cell} (origin ${state.links[cell * LINKS + LINK_ORIGIN]}) of flow ${key}`)
   }
   return found
 }
@@ -67,7 +71,7 @@ export function flowBookkeeping(state: FlowTableState): string[] {
     if (inUse(state, cell)) {
       used++
       if (free.has(cell)) problems.push(`cell ${cell} is in use and free`)
-      if (state.entryKey[state.cellEntry[cell]!] === undefined) problems.push(`cell ${cell} belongs to a dropped entry`)
+      if (state.entryKey[state.links[cell * LINKS + LINK_ENTRY]!] === undefined) problems.push(`cell ${cell} belongs to a dropped entry`)
     } else if (!free.has(cell)) {
       problems.push(`cell ${cell} is neither in use nor free`)
     } else if (state.removals[cell] !== undefined) {
@@ -78,9 +82,9 @@ export function flowBookkeeping(state: FlowTableState): string[] {
   for (const [key, entry] of state.keyIndex) {
     let cells = 0
     let withRemovals = 0
-    for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) {
+    for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
       cells++
-      if (!inUse(state, cell) || state.cellEntry[cell] !== entry) problems.push(`flow ${String(key)} lists cell ${cell}, not its own`)
+      if (!inUse(state, cell) || state.links[cell * LINKS + LINK_ENTRY] !== entry) problems.push(`flow ${String(key)} lists cell ${cell}, not its own`)
       if (state.removals[cell] !== undefined) withRemovals++
       if (state.removals[cell]?.size === 0) problems.push(`flow ${String(key)}: cell ${cell} has an empty removals map`)
       if (cells > state.cellCount) { problems.push(`flow ${String(key)}: cell list loops`); break }
@@ -88,7 +92,7 @@ export function flowBookkeeping(state: FlowTableState): string[] {
     if (withRemovals !== state.entryRemovals[entry]) problems.push(`flow ${String(key)}: entryRemovals ${state.entryRemovals[entry]} but ${withRemovals} cells hold removals`)
     if (state.entryKey[entry] !== key) problems.push(`flow ${String(key)}: index and entry key disagree`)
     const own = state.entryOwn[entry]!
-    if (own >= 0 && (!inUse(state, own) || state.cellEntry[own] !== entry)) problems.push(`flow ${String(key)}: entryOwn names cell ${own}, not its own`)
+    if (own >= 0 && (!inUse(state, own) || state.links[own * LINKS + LINK_ENTRY] !== entry)) problems.push(`flow ${String(key)}: entryOwn names cell ${own}, not its own`)
   }
   return problems
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { type FlowKey, type FlowTableState, IN_USE, fieldGlobal, fieldLocal, findCell, flagsOf, lookup } from '../../crdts/flow-table.js'
+import {
+  type FlowKey, type FlowTableState, IN_USE, LINKS, LINK_NEXT, LINK_ORIGIN, META_LIFE, fieldGlobal, fieldLocal, findCell, flagsOf,
+  lookup, metaOf,
+} from '../../crdts/flow-table.js'
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
 import { runHistory, stamp, type Step, type System } from '../../property-tests/harness/replica-sim.js'
 import { deliver, encodeSlots } from '../../property-tests/harness/fold.js'
@@ -26,7 +29,7 @@ function cellOrigins(state: FlowTableState, key: FlowKey): number[] {
   const entry = state.keyIndex.get(key)
   if (entry === undefined) return []
   const origins: number[] = []
-  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) origins.push(state.cellOrigin[cell]!)
+  for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) origins.push(state.links[cell * LINKS + LINK_ORIGIN]!)
   return origins.sort()
 }
 
@@ -131,12 +134,12 @@ describe('flowTable: folding a departed origin', () => {
     ] })
     const heir = system.replicas[1]!.state
     expect([global(heir, 'flow', 'packets'), local(heir, 'flow', 1, 'packets')]).toEqual([2, 2])
-    const lifeBefore = heir.cellLife[heir.entryOwn[lookup(heir, 'flow')]!]!
+    const lifeBefore = heir.numbers[metaOf(heir, heir.entryOwn[lookup(heir, 'flow')]!) + META_LIFE]!
     fold(system, 0, 1)
     expect([global(heir, 'flow', 'packets'), local(heir, 'flow', 1, 'packets')]).toEqual([2, 2])
     expect(cellOrigins(heir, 'flow')).toEqual([1])
     const own = heir.entryOwn[lookup(heir, 'flow')]!
-    expect(heir.cellLife[own]).toBeGreaterThan(lifeBefore)
+    expect(heir.numbers[metaOf(heir, own) + META_LIFE]).toBeGreaterThan(lifeBefore)
     expect(heir.removals[own]).toBeUndefined()
   })
 

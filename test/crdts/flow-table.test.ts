@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
-  type FlowKey, type FlowTableState, createFlowTable, entryFor, fieldGlobal, fieldLocal, incrementField, keys,
-  lastSeen, lookup, raiseField, setField, size, sweepExpired,
+  type FlowKey, type FlowTableState, LINKS, LINK_NEXT, LINK_ORIGIN, createFlowTable, entryFor, fieldGlobal, fieldLocal,
+  incrementField, keys, lastSeen, lookup, raiseField, setField, size, sweepExpired,
 } from '../../crdts/flow-table.js'
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
 import { Reader, createEncoder, toBytes } from '../../crdts/codec.js'
@@ -155,7 +155,7 @@ describe('flowTable', () => {
     const state = system.replicas[2]!.state
     const entry = lookup(state, 2)
     let ownCells = 0
-    for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.cellNext[cell]!) if (state.cellOrigin[cell] === 2) ownCells++
+    for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) if (state.links[cell * LINKS + LINK_ORIGIN] === 2) ownCells++
     expect(ownCells).toBe(1)
   })
 
