@@ -7,6 +7,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { DecodeError } from '../src/errors.js'
+import { parseFiveTuple, readPackedFiveTuple, writeFiveTuple } from './five-tuple.js'
 import { MAX_VALUE_DEPTH } from './validate.js'
 
 export type Encoder = encoding.Encoder
@@ -168,12 +169,19 @@ export function writeValue(encoder: Encoder, value: unknown): void {
 
 /**
  * A flow key or set element: a string or a non-negative safe integer. Tag byte 0 = integer,
- * 1 = string, so `7` and `'7'` stay distinct.
+ * 1 = string, 2 = a string in the canonical IPv4 5-tuple form, packed (crdts/five-tuple.ts), so
+ * `7` and `'7'` stay distinct.
  */
 export function writeKey(encoder: Encoder, key: string | number): void {
   if (typeof key === 'number') {
     encoding.writeUint8(encoder, 0)
     encoding.writeVarUint(encoder, key)
+    return
+  }
+  const tuple = parseFiveTuple(key)
+  if (tuple !== null) {
+    encoding.writeUint8(encoder, 2)
+    writeFiveTuple(encoder, tuple)
   } else {
     encoding.writeUint8(encoder, 1)
     encoding.writeVarString(encoder, key)
@@ -184,5 +192,6 @@ export function readKey(reader: Reader, what = 'key'): string | number {
   const tag = reader.u8(`${what} tag`)
   if (tag === 0) return reader.varUint(what)
   if (tag === 1) return reader.string(what, 64 * 1024)
+  if (tag === 2) return readPackedFiveTuple(reader, what)
   throw new DecodeError(`${what} has unknown tag ${tag}`)
 }

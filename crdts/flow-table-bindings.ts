@@ -20,7 +20,7 @@ import { type Encoder, type Reader, readKey, writeKey, writeVarUint } from './co
 import { DecodeError } from '../src/errors.js'
 import type { FlowKey, FlowTableState } from './flow-table.js'
 import {
-  LINKS, LINK_ENTRY, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN,
+  LINKS, LINK_ENTRY, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, META_LIFE, metaOf,
 } from './flow-table.js'
 
 /** One origin's bindings, by ordinal. */
@@ -33,6 +33,8 @@ export interface OriginBindings {
   slots: Int32Array
   /** Version of the change that made each binding (0: none). */
   versions: Float64Array
+  /** Life of the cell when it was bound: a cell still in that life sends no life of its own. */
+  lives: Float64Array
   /** Ordinals handed out so far (the owner's side). */
   next: number
   /** Ordinals of dropped own cells, free for reuse (the owner's side). */
@@ -43,6 +45,7 @@ export interface OriginBindings {
 export interface BindingDelta {
   ordinal: number
   generation: number
+  life: number
   key: FlowKey
 }
 
@@ -55,7 +58,7 @@ const MAX_ORDINAL = 0x7fffffff
 
 function createBindings(capacity = 16): OriginBindings {
   return {
-    keys: [], slots: newSlots(capacity), versions: new Float64Array(capacity), next: 0, free: [],
+    keys: [], slots: newSlots(capacity), versions: new Float64Array(capacity), lives: new Float64Array(capacity), next: 0, free: [],
   }
 }
 
@@ -67,8 +70,11 @@ function ensureCapacity(bindings: OriginBindings, ordinal: number): void {
   slots.set(bindings.slots)
   const versions = new Float64Array(capacity)
   versions.set(bindings.versions)
+  const lives = new Float64Array(capacity)
+  lives.set(bindings.lives)
   bindings.slots = slots
   bindings.versions = versions
+  bindings.lives = lives
 }
 
 function newSlots(ordinals: number): Int32Array {
@@ -99,6 +105,7 @@ export function bindCell(state: FlowTableState, origin: number, cell: number, ve
   bindings.slots[2 * ordinal] = generation
   bindings.slots[2 * ordinal + 1] = cell
   bindings.versions[ordinal] = version
+  bindings.lives[ordinal] = state.numbers[metaOf(state, cell) + META_LIFE]!
   state.links[cell * LINKS + LINK_ORDINAL] = ordinal
   state.links[cell * LINKS + LINK_GENERATION] = generation
   return ordinal
@@ -128,6 +135,7 @@ export function encodeBinding(encoder: Encoder, state: FlowTableState, origin: n
   const bindings = state.bindings[origin]!
   writeVarUint(encoder, ordinal)
   writeVarUint(encoder, bindings.slots[2 * ordinal]!)
+  writeVarUint(encoder, bindings.lives[ordinal]!)
   writeKey(encoder, bindings.keys[ordinal]!)
 }
 
@@ -136,9 +144,10 @@ export function decodeBinding(reader: Reader): BindingDelta {
   if (ordinal > MAX_ORDINAL) throw new DecodeError(`binding ordinal ${ordinal} is out of range`)
   const generation = reader.varUint('binding generation')
   if (generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`binding generation ${generation} is out of range`)
+  const life = reader.varUint('binding life')
   const key = readKey(reader, 'flow key')
   if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
-  return { ordinal, generation, key }
+  return { ordinal, generation, life, key }
 }
 
 /** Joins a binding made at `version`; returns its ordinal, or -1 when a newer one is held. */
@@ -150,6 +159,7 @@ export function applyBinding(state: FlowTableState, origin: number, version: num
   bindings.slots[2 * delta.ordinal] = delta.generation
   bindings.slots[2 * delta.ordinal + 1] = -1
   bindings.versions[delta.ordinal] = version
+  bindings.lives[delta.ordinal] = delta.life
   return delta.ordinal
 }
 
@@ -171,6 +181,13 @@ export function resolveCell(state: FlowTableState, origin: number, ordinal: numb
 /** The key of a binding `resolveCell` found held. */
 export function boundKey(state: FlowTableState, origin: number, ordinal: number): FlowKey {
   return state.bindings[origin]!.keys[ordinal]!
+}
+
+/** The life recorded with binding (ordinal, generation) of `origin`, or -1 when that binding is not held. */
+export function boundLife(state: FlowTableState, origin: number, ordinal: number, generation: number): number {
+  const bindings = state.bindings[origin]
+  if (!bindings || ordinal < 0 || ordinal >= bindings.versions.length || bindings.slots[2 * ordinal] !== generation) return -1
+  return bindings.lives[ordinal]!
 }
 
 /** Remembers the local cell of a binding. */

@@ -12,7 +12,7 @@ import {
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
 import {
-  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, cacheCell, resolveCell, decodeBinding, encodeBinding, needsBinding,
+  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, boundLife, cacheCell, resolveCell, decodeBinding, encodeBinding, needsBinding,
 } from './flow-table-bindings.js'
 
 /** Largest ordinal or generation a frame may name. */
@@ -50,7 +50,7 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> 
     writeKey(encoder, state.entryKey[state.links[slot * LINKS + LINK_ENTRY]!]!)
     writeVarUint(encoder, state.links[slot * LINKS + LINK_ORDINAL]! + 1)
     if (state.links[slot * LINKS + LINK_ORDINAL]! >= 0) writeVarUint(encoder, state.links[slot * LINKS + LINK_GENERATION]!)
-    encodeCellBody(encoder, state, slot, origins)
+    encodeCellBody(encoder, state, slot, origins, false)
   },
   decodeSlot: (reader: Reader, origins: OriginCodec, state: FlowTableState) => decodeFlowCell(state, reader, origins, false),
   applySlot: applyFlowCell,
@@ -64,8 +64,7 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> 
   interned: {
     encodeSlot(encoder, state, slot, origins) {
       writeVarUint(encoder, state.links[slot * LINKS + LINK_ORDINAL]!)
-      writeVarUint(encoder, state.links[slot * LINKS + LINK_GENERATION]!)
-      encodeCellBody(encoder, state, slot, origins)
+      encodeCellBody(encoder, state, slot, origins, true)
     },
     decodeSlot: (reader, origins, state) => decodeFlowCell(state, reader, origins, true),
     needsBinding,
@@ -77,11 +76,40 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> 
   },
 }
 
-/** Everything of a cell after its key or binding. */
-function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, origins: OriginCodec): void {
-    writeVarUint(encoder, state.numbers[metaOf(state, slot) + META_LIFE]!)
-    writeVarUint(encoder, (flagsOf(state, slot) & HAS_WRITES) !== 0 ? state.numbers[metaOf(state, slot) + META_WRITE_VERSION]! : 0)
-    writeVarUint(encoder, state.numbers[metaOf(state, slot) + META_LAST]!)
+/**
+ * Bits of a cell's header byte. What the common case makes redundant is left out: the generation
+ * when it is 1, the life when it is the one its binding recorded, the write version when it is
+ * the cell's version (these three only in the interned encoding, where the binding and the
+ * slot's version are at hand when applying), the last-write time when 0, deletions when none.
+ */
+const HEAD_GENERATION_ONE = 0x01
+const HEAD_LIFE_AS_BOUND = 0x02
+const HEAD_WRITES = 0x04
+const HEAD_WRITE_AT_VERSION = 0x08
+const HEAD_LAST = 0x10
+const HEAD_REMOVALS = 0x20
+const HEAD_INTERNED_ONLY = HEAD_GENERATION_ONE | HEAD_LIFE_AS_BOUND | HEAD_WRITE_AT_VERSION
+
+/** Everything of a cell after its key (keyed) or ordinal (interned). */
+function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, origins: OriginCodec, interned: boolean): void {
+    const meta = metaOf(state, slot)
+    const flags = flagsOf(state, slot)
+    const life = state.numbers[meta + META_LIFE]!
+    const writeVersion = (flags & HAS_WRITES) !== 0 ? state.numbers[meta + META_WRITE_VERSION]! : 0
+    const lastMs = state.numbers[meta + META_LAST]!
+    const removed = (flags & HAS_REMOVALS) !== 0 ? state.removals[slot] : undefined
+    const generation = state.links[slot * LINKS + LINK_GENERATION]!
+    let head = (writeVersion > 0 ? HEAD_WRITES : 0) | (lastMs > 0 ? HEAD_LAST : 0) | (removed ? HEAD_REMOVALS : 0)
+    if (interned) {
+      if (generation === 1) head |= HEAD_GENERATION_ONE
+      if (life === boundLife(state, state.links[slot * LINKS + LINK_ORIGIN]!, state.links[slot * LINKS + LINK_ORDINAL]!, generation)) head |= HEAD_LIFE_AS_BOUND
+      if (writeVersion > 0 && writeVersion === state.numbers[meta + META_VERSION]) head |= HEAD_WRITE_AT_VERSION
+    }
+    writeU8(encoder, head)
+    if (interned && (head & HEAD_GENERATION_ONE) === 0) writeVarUint(encoder, generation)
+    if ((head & HEAD_LIFE_AS_BOUND) === 0) writeVarUint(encoder, life)
+    if ((head & (HEAD_WRITES | HEAD_WRITE_AT_VERSION)) === HEAD_WRITES) writeVarUint(encoder, writeVersion)
+    if (lastMs > 0) writeVarUint(encoder, lastMs)
     const row = slot * state.stride
     for (const field of state.fields) {
       const index = row + field.offset
@@ -110,9 +138,8 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
           break
       }
     }
-    const removed = (flagsOf(state, slot) & HAS_REMOVALS) !== 0 ? state.removals[slot] : undefined
-    writeVarUint(encoder, removed ? removed.size : 0)
     if (removed) {
+      writeVarUint(encoder, removed.size)
       const columns = cachedCounterColumns(state)
       for (const [origin, base] of removed) {
         writeVarUint(encoder, origins.toWire(origin))
@@ -130,8 +157,7 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
   let generation = 0
   if (interned) {
     ordinal = reader.varUint('cell ordinal')
-    generation = reader.varUint('cell generation')
-    if (ordinal > MAX_ORDINAL || generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`cell binding (${ordinal}, ${generation}) is out of range`)
+    if (ordinal > MAX_ORDINAL) throw new DecodeError(`cell ordinal ${ordinal} is out of range`)
   } else {
     key = readKey(reader, 'flow key')
     if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
@@ -142,9 +168,18 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
       if (generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`cell generation ${generation} is out of range`)
     }
   }
-  const life = reader.varUint('cell life')
-  const writeVersion = reader.varUint('cell write version')
-  const lastMs = reader.varUint('cell last write')
+  const head = reader.u8('cell header')
+  if (head > 0x3f || (!interned && (head & HEAD_INTERNED_ONLY) !== 0) || (head & (HEAD_WRITES | HEAD_WRITE_AT_VERSION)) === HEAD_WRITE_AT_VERSION) {
+    throw new DecodeError(`cell header ${head} is not valid here`)
+  }
+  if (interned) {
+    generation = (head & HEAD_GENERATION_ONE) !== 0 ? 1 : reader.varUint('cell generation')
+    if (generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`cell generation ${generation} is out of range`)
+  }
+  // -1: resolved when applied (the binding's life; the slot's version).
+  const life = (head & HEAD_LIFE_AS_BOUND) !== 0 ? -1 : reader.varUint('cell life')
+  const writeVersion = (head & HEAD_WRITES) === 0 ? 0 : (head & HEAD_WRITE_AT_VERSION) !== 0 ? -1 : reader.varUint('cell write version')
+  const lastMs = (head & HEAD_LAST) !== 0 ? reader.varUint('cell last write') : 0
   const numbers: number[] = new Array(state.width).fill(0)
   const objects: unknown[] = state.objectWidth === 0 ? NO_OBJECTS : new Array(state.objectWidth)
   for (const field of state.fields) {
@@ -175,7 +210,7 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
       }
     }
   }
-  const removedCount = reader.count(Math.min(origins.size, reader.remaining), 'removal count')
+  const removedCount = (head & HEAD_REMOVALS) === 0 ? 0 : reader.count(Math.min(origins.size, reader.remaining), 'removal count')
   const removed: FlowCellDelta['removed'] = removedCount === 0 ? NO_REMOVALS : []
   const columns = cachedCounterColumns(state)
   for (let i = 0; i < removedCount; i++) {
@@ -226,16 +261,18 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
     // a sweep re-created it, it has version 0 and a peer may still hold its old copy).
     if (cell >= 0 && (state.numbers[metaOf(state, cell) + META_VERSION]! >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
   }
+  const life = delta.life >= 0 ? delta.life : boundLife(state, origin, delta.ordinal, delta.generation)
+  const writeVersion = delta.writeVersion >= 0 ? delta.writeVersion : version
   if (cell < 0) cell = allocateCell(state, entry, origin)
   state.links[cell * LINKS + LINK_ORDINAL] = delta.ordinal
   state.links[cell * LINKS + LINK_GENERATION] = delta.generation
   if (delta.key === undefined) cacheCell(state, origin, delta.ordinal, cell)
   const hadRemovals = (flagsOf(state, cell) & HAS_REMOVALS) !== 0
   state.numbers[metaOf(state, cell) + META_VERSION] = version
-  state.numbers[metaOf(state, cell) + META_LIFE] = delta.life
-  state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = delta.writeVersion
+  state.numbers[metaOf(state, cell) + META_LIFE] = life
+  state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = writeVersion
   state.numbers[metaOf(state, cell) + META_LAST] = delta.lastMs
-  setFlags(state, cell, IN_USE | (delta.writeVersion > 0 ? HAS_WRITES : 0))
+  setFlags(state, cell, IN_USE | (writeVersion > 0 ? HAS_WRITES : 0))
   if (delta.lastMs > 0 && delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
   const row = cell * state.stride
   const numbers = delta.numbers

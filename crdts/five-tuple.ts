@@ -1,0 +1,66 @@
+/**
+ * A compact wire form for flow keys in the canonical IPv4 5-tuple form `flowKey()` makes
+ * (`10.0.3.7:51234>10.1.0.2:443/6`, protocol as a number): 13 bytes (two addresses, two ports,
+ * the protocol) instead of the string's length byte and 20 to 45 characters. Only a string that
+ * reads back exactly as it was is packed; any other key travels as a string.
+ */
+import type { Encoder, Reader } from './codec.js'
+import * as encoding from 'lib0/encoding'
+
+/** Bytes of a packed 5-tuple. */
+export const PACKED_FIVE_TUPLE_BYTES = 13
+
+const FIVE_TUPLE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})>(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})\/(\d{1,3})$/
+/** Byte width of each of the 11 numbers: 4 octets, a port, 4 octets, a port, the protocol. */
+const WIDTHS = [1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 1]
+/** What follows each number in the string (the last: nothing). */
+const SEPARATORS = [46, 46, 46, 58, 62, 46, 46, 46, 58, 47, -1] // . . . : > . . . : /
+
+/** The key's 11 numbers if it is a canonical IPv4 5-tuple (it reads back exactly), else null. */
+export function parseFiveTuple(key: string): number[] | null {
+  if (key.length < 19 || key.length > 47) return null
+  const match = FIVE_TUPLE.exec(key)
+  if (match === null) return null
+  const numbers: number[] = []
+  for (let i = 0; i < 11; i++) {
+    const text = match[i + 1]!
+    // Canonical decimals only (no leading zeros), within the byte width.
+    if (text.length > 1 && text.charCodeAt(0) === 48) return null
+    const value = Number(text)
+    if (value >= 2 ** (8 * WIDTHS[i]!)) return null
+    numbers.push(value)
+  }
+  return numbers
+}
+
+/** Writes the packed form of numbers `parseFiveTuple` returned. */
+export function writeFiveTuple(encoder: Encoder, numbers: readonly number[]): void {
+  for (let i = 0; i < 11; i++) {
+    if (WIDTHS[i] === 2) encoding.writeUint16(encoder, numbers[i]!)
+    else encoding.writeUint8(encoder, numbers[i]!)
+  }
+}
+
+const codes: number[] = []
+
+function pushDecimal(value: number): void {
+  if (value >= 10000) codes.push(48 + Math.floor(value / 10000))
+  if (value >= 1000) codes.push(48 + (Math.floor(value / 1000) % 10))
+  if (value >= 100) codes.push(48 + (Math.floor(value / 100) % 10))
+  if (value >= 10) codes.push(48 + (Math.floor(value / 10) % 10))
+  codes.push(48 + (value % 10))
+}
+
+/** Reads a packed 5-tuple back into its string (a flat string, cheap to hash). */
+export function readPackedFiveTuple(reader: Reader, what: string): string {
+  const bytes = reader.bytesOf(PACKED_FIVE_TUPLE_BYTES, what)
+  codes.length = 0
+  let at = 0
+  for (let i = 0; i < 11; i++) {
+    const value = WIDTHS[i] === 2 ? bytes[at]! | (bytes[at + 1]! << 8) : bytes[at]!
+    at += WIDTHS[i]!
+    pushDecimal(value)
+    if (SEPARATORS[i]! >= 0) codes.push(SEPARATORS[i]!)
+  }
+  return String.fromCharCode.apply(null, codes)
+}
