@@ -23,6 +23,7 @@ import type { DirtySink, TypeContext } from './slot-type.js'
 import { compareTimestamps } from './hlc.js'
 import { assertCount, assertFiniteNumber, assertTotal } from './validate.js'
 import { type OriginBindings, releaseOrdinal } from './flow-table-bindings.js'
+import { KeyIndex } from './key-index.js'
 
 /**
  * A flow table key: a string (such as `flowKey(...)` makes) or a non-negative safe integer (a flow id you already have). `7` and `'7'` are different keys.
@@ -95,8 +96,8 @@ export interface FlowTableState {
   /** Whether writes record their time (idle expiry or a declared lastSeen). */
   readonly tracksTime: boolean
   // entries
-  readonly keyIndex: Map<FlowKey, number>
-  entryKey: (FlowKey | undefined)[]
+  readonly keyIndex: KeyIndex
+  readonly entryKey: (FlowKey | undefined)[]
   entryHead: Int32Array
   entryOwn: Int32Array
   entryLast: Float64Array
@@ -179,6 +180,7 @@ export function layoutFields(fields: Record<string, FlowFieldSpec>): { layouts: 
 
 export function createFlowTable(config: FlowTableConfig, context: TypeContext, fieldIndex = 0, sink: DirtySink | null = null): FlowTableState {
   const { layouts, width, objectWidth } = layoutFields(config.fields)
+  const entryKey: (FlowKey | undefined)[] = []
   const idleTimeoutMs = config.idleTimeoutMs ?? 0
   const entryCapacity = 16
   const cellCapacity = 16
@@ -188,7 +190,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     width, stride: width + META_WIDTH, objectWidth, idleTimeoutMs,
     gcGraceMs: config.gcGraceMs ?? idleTimeoutMs,
     tracksTime: idleTimeoutMs > 0 || layouts.some((layout) => layout.isLastSeen),
-    keyIndex: new Map(), entryKey: [],
+    keyIndex: new KeyIndex(entryKey), entryKey,
     entryHead: new Int32Array(entryCapacity).fill(-1), entryOwn: new Int32Array(entryCapacity).fill(-1),
     entryLast: new Float64Array(entryCapacity), entryRemovals: new Int32Array(entryCapacity),
     entryCount: 0, freeEntries: [],
@@ -617,14 +619,17 @@ export function fieldLocal(state: FlowTableState, entry: number, origin: number,
   return field.kind === 'maxRegister' && (value === -Infinity || (field.isLastSeen && value === 0)) ? undefined : value
 }
 
-/** Visible keys, in the order entries were first seen. */
+/** Visible keys, in entry order. */
 export function* keys(state: FlowTableState): Iterable<FlowKey> {
-  for (const [key, entry] of state.keyIndex) if (entryExists(state, entry)) yield key
+  for (let entry = 0; entry < state.entryCount; entry++) {
+    const key = state.entryKey[entry]
+    if (key !== undefined && entryExists(state, entry)) yield key
+  }
 }
 
 export function size(state: FlowTableState): number {
   let count = 0
-  for (const entry of state.keyIndex.values()) if (entryExists(state, entry)) count++
+  for (let entry = 0; entry < state.entryCount; entry++) if (entryExists(state, entry)) count++
   return count
 }
 
