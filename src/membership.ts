@@ -96,6 +96,11 @@ export class Membership {
     if (!this.departures.has(key)) this.departures.set(key, { record: { ...record }, at: now })
   }
 
+  /** Whether `(id, incarnation)` is known to have left gracefully (within the retention). */
+  departed(id: string, incarnation: number): boolean {
+    return this.departures.has(`${incarnation}:${id}`)
+  }
+
   /**
    * Graceful leaves whose heir is `(id, incarnation)`, directly or through heirs that left in
    * turn before folding them (two instances leaving at once may name each other's).

@@ -507,6 +507,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
         if (origins.known[origin]! >= final) folded.push(this.gossip.fold(origin))
       }
     }
+    this.noteFormerIncarnations()
     // Peers believed failed count too: one cut off may hold more of the former incarnation.
     const peers = this.membership.alivePeers()
     const hasSeeds = this.transport?.seeds().some((address) => address !== this.address) ?? false
@@ -521,6 +522,25 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     }
     // The store gets the folded state whole: its records before would bring the departed back.
     if (folded.length > 0 && this.persistence) this.persist(true).catch((error) => this.reportStoreError(error))
+  }
+
+  /**
+   * Former incarnations of this id (and their heir origins) that reached this replica by gossip
+   * rather than from its store: one that crashed after its last snapshot, say, while peers still
+   * held its heir origin. A restart from a store folds them as it folds the restored ones, unless
+   * the store or a peer shows they left gracefully (their heir folds them).
+   */
+  private noteFormerIncarnations(): void {
+    if (!this.persistence || !this.storeReady) return
+    const origins = this.origins
+    const heirId = heirIdOf(this.id)
+    for (const origin of origins.listed) {
+      if (this.restoredFormer.has(origin)) continue
+      const id = origins.ids[origin]
+      const incarnation = origins.incarnations[origin]!
+      if ((id === this.id || id === heirId) && incarnation < this.incarnation && !this.formerLeft.has(incarnation)
+        && !this.membership.departed(this.id, incarnation) && !this.gossip.folds.of(id!, incarnation)) this.restoredFormer.add(origin)
+    }
   }
 
   private onMembership(event: MembershipEvent): void {
