@@ -10,27 +10,39 @@ import * as encoding from 'lib0/encoding'
 /** Bytes of a packed 5-tuple. */
 export const PACKED_FIVE_TUPLE_BYTES = 13
 
-const FIVE_TUPLE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})>(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})\/(\d{1,3})$/
 /** Byte width of each of the 11 numbers: 4 octets, a port, 4 octets, a port, the protocol. */
 const WIDTHS = [1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 1]
 /** What follows each number in the string (the last: nothing). */
 const SEPARATORS = [46, 46, 46, 58, 62, 46, 46, 46, 58, 47, -1] // . . . : > . . . : /
+const MAX_DIGITS = [3, 3, 3, 3, 5, 3, 3, 3, 3, 5, 3]
 
-/** The key's 11 numbers if it is a canonical IPv4 5-tuple (it reads back exactly), else null. */
+/**
+ * The key's 11 numbers if it is a canonical IPv4 5-tuple (it reads back exactly: decimal digits
+ * without leading zeros, each within its byte width), else null. One pass over the characters.
+ */
 export function parseFiveTuple(key: string): number[] | null {
   if (key.length < 19 || key.length > 47) return null
-  const match = FIVE_TUPLE.exec(key)
-  if (match === null) return null
   const numbers: number[] = []
-  for (let i = 0; i < 11; i++) {
-    const text = match[i + 1]!
-    // Canonical decimals only (no leading zeros), within the byte width.
-    if (text.length > 1 && text.charCodeAt(0) === 48) return null
-    const value = Number(text)
-    if (value >= 2 ** (8 * WIDTHS[i]!)) return null
+  let at = 0
+  for (let part = 0; part < 11; part++) {
+    const start = at
+    let value = 0
+    while (at < key.length) {
+      const code = key.charCodeAt(at)
+      if (code < 48 || code > 57) break
+      value = value * 10 + (code - 48)
+      at++
+    }
+    const digits = at - start
+    if (digits === 0 || digits > MAX_DIGITS[part]! || (digits > 1 && key.charCodeAt(start) === 48)) return null
+    if (value >= 2 ** (8 * WIDTHS[part]!)) return null
     numbers.push(value)
+    const separator = SEPARATORS[part]!
+    if (separator < 0) return at === key.length ? numbers : null
+    if (key.charCodeAt(at) !== separator) return null
+    at++
   }
-  return numbers
+  return null
 }
 
 /** Writes the packed form of numbers `parseFiveTuple` returned. */
