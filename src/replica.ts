@@ -151,6 +151,8 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   private readonly restoredFormer = new Set<number>()
   /** Incarnations of this id the store shows leaving gracefully (their heirs fold them). */
   private readonly formerLeft = new Set<number>()
+  /** The leave records of those former incarnations: every snapshot keeps them, or a later restart would fold what their heirs folded. */
+  private readonly formerLeftRecords = new Map<number, MemberRecord>()
   /** A leave announced, waiting for its heir to echo it. */
   private awaitingHeir: MemberRecord | null = null
   private heirEchoed = false
@@ -684,7 +686,11 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
           throw new LifecycleError(`replica ${this.id}: the persisted state holds incarnation ${origin.incarnation}, not older than this one (${this.incarnation}); incarnations must grow across restarts`)
         }
       }
-      for (const member of frame.members) if (member.id === this.id && member.status === STATUS_LEFT) this.formerLeft.add(member.incarnation)
+      for (const member of frame.members) {
+        if (member.id !== this.id || member.status !== STATUS_LEFT) continue
+        this.formerLeft.add(member.incarnation)
+        this.formerLeftRecords.set(member.incarnation, member)
+      }
       this.gossip.restore(frame)
     }
     // What the store holds of former incarnations that did not leave (a crash or a stop): this
@@ -714,7 +720,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     // After a failed write the store may lack a record the next one continues: start over whole.
     if (snapshot || this.storeFailed || this.storeBytes > Math.max(1 << 20, 2 * this.storeSnapshotBytes)) {
       this.storeFailed = false
-      const record = this.gossip.encodeRecord([], null, [])
+      const record = this.gossip.encodeRecord([], null, [], [...this.formerLeftRecords.values()])
       this.storeBytes = this.storeSnapshotBytes = record.length
       write = store.replace(record)
     } else {

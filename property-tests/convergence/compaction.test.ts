@@ -247,4 +247,12 @@ describe('folding departed instances under random schedules', () => {
       seed: 1457722612, path: '94:0:0:0:0:0:0:4:5:8:11:10:10:10:11:11:17:17:22:30:30:36:36:44:45:38:35:33:35', endOnFailure: true,
     })
   })
+
+  it('a store snapshot keeps the leave of a former incarnation, so a later restart does not fold what its heir folded (found by this property)', async () => {
+    // r1#1 left (heir r2#1), r1#2 restarted and wrote a snapshot without r1#1's leave record,
+    // crashed; r1#3 restored r1#1 from that snapshot, took it for crashed and folded it again.
+    await checkAsyncProperty(foldingProperty(), {
+      seed: -349015533, path: '1015:1:3:0:0:0:1:0:0:0:0:0:0:3:0:1:5:9:9:13:14:17:18:18:19:19:19:21:21:22:22:14:19:19:19:10', endOnFailure: true,
+    })
+  })
 })
