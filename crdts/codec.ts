@@ -7,7 +7,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { DecodeError } from '../src/errors.js'
-import { parseFiveTuple, readPackedFiveTuple, writeFiveTuple } from './five-tuple.js'
+import { readPackedFiveTuple, writeKeyAsFiveTuple } from './five-tuple.js'
 import { MAX_VALUE_DEPTH } from './validate.js'
 
 export type Encoder = encoding.Encoder
@@ -178,14 +178,9 @@ export function writeKey(encoder: Encoder, key: string | number): void {
     encoding.writeVarUint(encoder, key)
     return
   }
-  const tuple = parseFiveTuple(key)
-  if (tuple !== null) {
-    encoding.writeUint8(encoder, 2)
-    writeFiveTuple(encoder, tuple)
-  } else {
-    encoding.writeUint8(encoder, 1)
-    encoding.writeVarString(encoder, key)
-  }
+  if (writeKeyAsFiveTuple(encoder, key, 2)) return
+  encoding.writeUint8(encoder, 1)
+  encoding.writeVarString(encoder, key)
 }
 
 export function readKey(reader: Reader, what = 'key'): string | number {

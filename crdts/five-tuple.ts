@@ -15,64 +15,66 @@ const WIDTHS = [1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 1]
 /** What follows each number in the string (the last: nothing). */
 const SEPARATORS = [46, 46, 46, 58, 62, 46, 46, 46, 58, 47, -1] // . . . : > . . . : /
 const MAX_DIGITS = [3, 3, 3, 3, 5, 3, 3, 3, 3, 5, 3]
+const LIMITS = WIDTHS.map((width) => 2 ** (8 * width))
 
 /**
  * The key's 11 numbers if it is a canonical IPv4 5-tuple (it reads back exactly: decimal digits
  * without leading zeros, each within its byte width), else null. One pass over the characters.
  */
 export function parseFiveTuple(key: string): number[] | null {
-  if (key.length < 19 || key.length > 47) return null
-  const numbers: number[] = []
+  return scan(key) ? scanned.slice() : null
+}
+
+const scanned: number[] = new Array<number>(11).fill(0)
+
+/** Scans `key` into `scanned`; true when the whole key is a canonical 5-tuple. */
+function scan(key: string): boolean {
+  const length = key.length
+  if (length < 19 || length > 47) return false
   let at = 0
   for (let part = 0; part < 11; part++) {
     const start = at
     let value = 0
-    while (at < key.length) {
+    while (at < length) {
       const code = key.charCodeAt(at)
       if (code < 48 || code > 57) break
       value = value * 10 + (code - 48)
       at++
     }
     const digits = at - start
-    if (digits === 0 || digits > MAX_DIGITS[part]! || (digits > 1 && key.charCodeAt(start) === 48)) return null
-    if (value >= 2 ** (8 * WIDTHS[part]!)) return null
-    numbers.push(value)
+    if (digits === 0 || digits > MAX_DIGITS[part]! || (digits > 1 && key.charCodeAt(start) === 48) || value >= LIMITS[part]!) return false
+    scanned[part] = value
     const separator = SEPARATORS[part]!
-    if (separator < 0) return at === key.length ? numbers : null
-    if (key.charCodeAt(at) !== separator) return null
+    if (separator < 0) return at === length
+    if (key.charCodeAt(at) !== separator) return false
     at++
   }
-  return null
+  return false
 }
 
-/** Writes the packed form of numbers `parseFiveTuple` returned. */
-export function writeFiveTuple(encoder: Encoder, numbers: readonly number[]): void {
+/** Writes `key` packed and returns true when it is a canonical IPv4 5-tuple; else writes nothing. */
+export function writeKeyAsFiveTuple(encoder: Encoder, key: string, tag: number): boolean {
+  if (!scan(key)) return false
+  encoding.writeUint8(encoder, tag)
+  writeFiveTuple(encoder, scanned)
+  return true
+}
+
+/** Writes the packed form of the numbers of a 5-tuple. */
+function writeFiveTuple(encoder: Encoder, numbers: readonly number[]): void {
   for (let i = 0; i < 11; i++) {
     if (WIDTHS[i] === 2) encoding.writeUint16(encoder, numbers[i]!)
     else encoding.writeUint8(encoder, numbers[i]!)
   }
 }
 
-const codes: number[] = []
+/** Decimal strings of 0 to 65535, made on first use. */
+let decimals: string[] | null = null
 
-function pushDecimal(value: number): void {
-  if (value >= 10000) codes.push(48 + Math.floor(value / 10000))
-  if (value >= 1000) codes.push(48 + (Math.floor(value / 1000) % 10))
-  if (value >= 100) codes.push(48 + (Math.floor(value / 100) % 10))
-  if (value >= 10) codes.push(48 + (Math.floor(value / 10) % 10))
-  codes.push(48 + (value % 10))
-}
-
-/** Reads a packed 5-tuple back into its string (a flat string, cheap to hash). */
+/** Reads a packed 5-tuple back into its string. */
 export function readPackedFiveTuple(reader: Reader, what: string): string {
   const bytes = reader.bytesOf(PACKED_FIVE_TUPLE_BYTES, what)
-  codes.length = 0
-  let at = 0
-  for (let i = 0; i < 11; i++) {
-    const value = WIDTHS[i] === 2 ? bytes[at]! | (bytes[at + 1]! << 8) : bytes[at]!
-    at += WIDTHS[i]!
-    pushDecimal(value)
-    if (SEPARATORS[i]! >= 0) codes.push(SEPARATORS[i]!)
-  }
-  return String.fromCharCode.apply(null, codes)
+  const d = decimals ?? (decimals = Array.from({ length: 65536 }, (_, value) => String(value)))
+  return `${d[bytes[0]!]}.${d[bytes[1]!]}.${d[bytes[2]!]}.${d[bytes[3]!]}:${d[bytes[4]! | (bytes[5]! << 8)]}>`
+    + `${d[bytes[6]!]}.${d[bytes[7]!]}.${d[bytes[8]!]}.${d[bytes[9]!]}:${d[bytes[10]! | (bytes[11]! << 8)]}/${d[bytes[12]!]}`
 }
