@@ -68,13 +68,27 @@ function writeFiveTuple(encoder: Encoder, numbers: readonly number[]): void {
   }
 }
 
-/** Decimal strings of 0 to 65535, made on first use. */
-let decimals: string[] | null = null
+const codes = new Uint16Array(48)
 
-/** Reads a packed 5-tuple back into its string. */
+function putDecimal(at: number, value: number): number {
+  if (value >= 10000) codes[at++] = 48 + Math.floor(value / 10000)
+  if (value >= 1000) codes[at++] = 48 + (Math.floor(value / 1000) % 10)
+  if (value >= 100) codes[at++] = 48 + (Math.floor(value / 100) % 10)
+  if (value >= 10) codes[at++] = 48 + (Math.floor(value / 10) % 10)
+  codes[at++] = 48 + (value % 10)
+  return at
+}
+
+/** Reads a packed 5-tuple back into its string (a flat string: hashing it later needs no flattening). */
 export function readPackedFiveTuple(reader: Reader, what: string): string {
   const bytes = reader.bytesOf(PACKED_FIVE_TUPLE_BYTES, what)
-  const d = decimals ?? (decimals = Array.from({ length: 65536 }, (_, value) => String(value)))
-  return `${d[bytes[0]!]}.${d[bytes[1]!]}.${d[bytes[2]!]}.${d[bytes[3]!]}:${d[bytes[4]! | (bytes[5]! << 8)]}>`
-    + `${d[bytes[6]!]}.${d[bytes[7]!]}.${d[bytes[8]!]}.${d[bytes[9]!]}:${d[bytes[10]! | (bytes[11]! << 8)]}/${d[bytes[12]!]}`
+  let at = 0
+  let read = 0
+  for (let part = 0; part < 11; part++) {
+    const value = WIDTHS[part] === 2 ? bytes[read]! | (bytes[read + 1]! << 8) : bytes[read]!
+    read += WIDTHS[part]!
+    at = putDecimal(at, value)
+    if (SEPARATORS[part]! >= 0) codes[at++] = SEPARATORS[part]!
+  }
+  return String.fromCharCode.apply(null, codes.subarray(0, at) as unknown as number[])
 }
