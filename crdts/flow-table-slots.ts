@@ -88,7 +88,13 @@ const HEAD_WRITES = 0x04
 const HEAD_WRITE_AT_VERSION = 0x08
 const HEAD_LAST = 0x10
 const HEAD_REMOVALS = 0x20
-const HEAD_INTERNED_ONLY = HEAD_GENERATION_ONE | HEAD_LIFE_AS_BOUND | HEAD_WRITE_AT_VERSION
+/**
+ * Interned encoding only: the key follows the header. A holder sends it for a cell whose binding
+ * it no longer holds (an old copy of a cell whose ordinal its owner bound again), which a
+ * receiver could otherwise never read: such a cell travels whole, like in the keyed encoding.
+ */
+const HEAD_KEYED = 0x40
+const HEAD_INTERNED_ONLY = HEAD_GENERATION_ONE | HEAD_LIFE_AS_BOUND | HEAD_WRITE_AT_VERSION | HEAD_KEYED
 
 /** Everything of a cell after its key (keyed) or ordinal (interned). */
 function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, origins: OriginCodec, interned: boolean): void {
@@ -102,10 +108,13 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
     let head = (writeVersion > 0 ? HEAD_WRITES : 0) | (lastMs > 0 ? HEAD_LAST : 0) | (removed ? HEAD_REMOVALS : 0)
     if (interned) {
       if (generation === 1) head |= HEAD_GENERATION_ONE
-      if (life === boundLife(state, state.links[slot * LINKS + LINK_ORIGIN]!, state.links[slot * LINKS + LINK_ORDINAL]!, generation)) head |= HEAD_LIFE_AS_BOUND
+      const bound = boundLife(state, state.links[slot * LINKS + LINK_ORIGIN]!, state.links[slot * LINKS + LINK_ORDINAL]!, generation)
+      if (bound < 0) head |= HEAD_KEYED
+      else if (life === bound) head |= HEAD_LIFE_AS_BOUND
       if (writeVersion > 0 && writeVersion === state.numbers[meta + META_VERSION]) head |= HEAD_WRITE_AT_VERSION
     }
     writeU8(encoder, head)
+    if ((head & HEAD_KEYED) !== 0) writeKey(encoder, state.entryKey[state.links[slot * LINKS + LINK_ENTRY]!]!)
     if (interned && (head & HEAD_GENERATION_ONE) === 0) writeVarUint(encoder, generation)
     if ((head & HEAD_LIFE_AS_BOUND) === 0) writeVarUint(encoder, life)
     if ((head & (HEAD_WRITES | HEAD_WRITE_AT_VERSION)) === HEAD_WRITES) writeVarUint(encoder, writeVersion)
@@ -169,8 +178,13 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
     }
   }
   const head = reader.u8('cell header')
-  if (head > 0x3f || (!interned && (head & HEAD_INTERNED_ONLY) !== 0) || (head & (HEAD_WRITES | HEAD_WRITE_AT_VERSION)) === HEAD_WRITE_AT_VERSION) {
+  if (head > 0x7f || (!interned && (head & HEAD_INTERNED_ONLY) !== 0) || (head & (HEAD_WRITES | HEAD_WRITE_AT_VERSION)) === HEAD_WRITE_AT_VERSION
+    || (head & (HEAD_KEYED | HEAD_LIFE_AS_BOUND)) === (HEAD_KEYED | HEAD_LIFE_AS_BOUND)) {
     throw new DecodeError(`cell header ${head} is not valid here`)
+  }
+  if ((head & HEAD_KEYED) !== 0) {
+    key = readKey(reader, 'flow key')
+    if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
   }
   if (interned) {
     generation = (head & HEAD_GENERATION_ONE) !== 0 ? 1 : reader.varUint('cell generation')
@@ -185,26 +199,26 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
   for (const field of state.fields) {
     switch (field.kind) {
       case 'counter':
-        numbers[field.offset] = reader.varUint(`field ${field.name}`)
+        numbers[field.offset] = reader.varUint(field.label)
         break
       case 'pnCounter':
-        numbers[field.offset] = reader.varUint(`field ${field.name}`)
-        numbers[field.offset + 1] = reader.varUint(`field ${field.name}`)
+        numbers[field.offset] = reader.varUint(field.label)
+        numbers[field.offset + 1] = reader.varUint(field.label)
         break
       case 'maxRegister': {
         if (field.isLastSeen) break
-        const tag = reader.u8(`field ${field.name} tag`)
+        const tag = reader.u8(field.label)
         if (tag > 1) throw new DecodeError(`field ${field.name} has bad tag ${tag}`)
-        numbers[field.offset] = tag === 0 ? -Infinity : reader.float64(`field ${field.name}`)
+        numbers[field.offset] = tag === 0 ? -Infinity : reader.float64(field.label)
         if (tag === 1 && !Number.isFinite(numbers[field.offset]!)) throw new DecodeError(`field ${field.name} is not finite`)
         break
       }
       case 'register': {
-        const wallMs = reader.varUint(`field ${field.name} timestamp`) - 1
+        const wallMs = reader.varUint(field.label) - 1
         numbers[field.offset] = wallMs
         if (wallMs >= 0) {
-          numbers[field.offset + 1] = reader.varUint(`field ${field.name} logical clock`)
-          objects[field.objectOffset] = reader.value(`field ${field.name}`)
+          numbers[field.offset + 1] = reader.varUint(field.label)
+          objects[field.objectOffset] = reader.value(field.label)
         }
         break
       }

@@ -64,6 +64,8 @@ export interface FieldLayout {
   readonly initial: unknown
   /** `lastSeen` declared as a maxRegister: reads and raises the cell's last-write time. */
   readonly isLastSeen: boolean
+  /** `field <name>`, for decode errors (made once: decoding a cell builds no strings). */
+  readonly label: string
 }
 
 export const DIRTY = 1
@@ -172,6 +174,7 @@ export function layoutFields(fields: Record<string, FlowFieldSpec>): { layouts: 
       objectOffset: spec.kind === 'register' ? objectWidth++ : -1,
       initial: spec.initial,
       isLastSeen: name === 'lastSeen' && spec.kind === 'maxRegister',
+      label: `field ${name}`,
     })
     width += columns
   }
