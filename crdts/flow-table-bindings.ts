@@ -183,11 +183,16 @@ export function boundKey(state: FlowTableState, origin: number, ordinal: number)
   return state.bindings[origin]!.keys[ordinal]!
 }
 
-/** The life recorded with binding (ordinal, generation) of `origin`, or -1 when that binding is not held. */
-export function boundLife(state: FlowTableState, origin: number, ordinal: number, generation: number): number {
+/**
+ * The life recorded with binding (ordinal, generation) of `origin`, or -1 when that binding is
+ * not held, or (with `before`) when it was made at or after version `before`: a receiver of the
+ * cell at that version may then not hold the binding yet (an owner binds before it stamps; only a
+ * forged frame makes it the other way round), so the cell is sent with its key.
+ */
+export function boundLife(state: FlowTableState, origin: number, ordinal: number, generation: number, before = Infinity): number {
   const bindings = state.bindings[origin]
   if (!bindings || ordinal < 0 || ordinal >= bindings.versions.length || bindings.slots[2 * ordinal] !== generation) return -1
-  return bindings.lives[ordinal]!
+  return bindings.versions[ordinal]! < before ? bindings.lives[ordinal]! : -1
 }
 
 /** Remembers the local cell of a binding. */

@@ -108,7 +108,7 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
     let head = (writeVersion > 0 ? HEAD_WRITES : 0) | (lastMs > 0 ? HEAD_LAST : 0) | (removed ? HEAD_REMOVALS : 0)
     if (interned) {
       if (generation === 1) head |= HEAD_GENERATION_ONE
-      const bound = boundLife(state, state.links[slot * LINKS + LINK_ORIGIN]!, state.links[slot * LINKS + LINK_ORDINAL]!, generation)
+      const bound = boundLife(state, state.links[slot * LINKS + LINK_ORIGIN]!, state.links[slot * LINKS + LINK_ORDINAL]!, generation, state.numbers[meta + META_VERSION]!)
       if (bound < 0) head |= HEAD_KEYED
       else if (life === bound) head |= HEAD_LIFE_AS_BOUND
       if (writeVersion > 0 && writeVersion === state.numbers[meta + META_VERSION]) head |= HEAD_WRITE_AT_VERSION

@@ -48,4 +48,13 @@ describe('frame fuzzing', () => {
     expect(report.bySource.mutation.accepted).toBeGreaterThan(0)
     if (report.gcForced) expect(report.heapEndBytes - report.heapStartBytes).toBeLessThan(MAX_HEAP_GROWTH_BYTES)
   }, 300_000)
+
+  it('a forged binding made after its cell does not leave an honest peer stuck (seed 782341214, epoch 1)', async () => {
+    // A forged frame bound an ordinal at a later version than the cell naming it; the target
+    // then forwarded the cell without its key, before the binding, and the honest peer stopped
+    // that origin's group at the cell on every exchange. Such a cell now travels with its key.
+    const report = await runFuzz({ frames: 50_000, seed: 782341214, onlyEpoch: 1, maxViolations: 1 })
+    expect(report.violations, summary(report)).toEqual([])
+    expect(report.convergenceChecks).toBe(1)
+  }, 120_000)
 })
