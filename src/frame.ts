@@ -254,7 +254,11 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
     for (let s = 0; s < slotCount; s++) {
       const field = reader.varUint('slot field')
       if (!slots.holdsSlots(field)) throw new DecodeError(`slot names field ${field}, which holds no slots`)
-      version += reader.varUint('slot version gap')
+      const gap = reader.varUint('slot version gap')
+      // One version is one change: versions strictly increase within a group (a receiver that
+      // stops a group before a slot holds exactly the versions below it).
+      if (gap === 0) throw new DecodeError(`slot ${s} of a group repeats version ${version}`)
+      version += gap
       if (version <= from || version > to) throw new DecodeError(`slot version ${version} is outside its group (${from}, ${to}]`)
       groupSlots.push({ field, version, delta: slots.decodeSlot(field, reader, codec) })
     }
