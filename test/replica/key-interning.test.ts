@@ -88,6 +88,14 @@ function flowsView(replica: Replica): unknown {
   return replica.snapshot()['flows']
 }
 
+
+/** Counts `n` packets of flow `key` and tags the flow with its own key (a cell read under another key shows another tag). */
+function writeTagged(replica: { state: { flows: { entry(key: string): { packets: { increment(n: number): void }; tag: { set(value: string): void } } } } }, key: string, n: number): void {
+  const entry = replica.state.flows.entry(key)
+  entry.packets.increment(n)
+  entry.tag.set(key)
+}
+
 describe('flow keys cross the wire once', () => {
   it('later changes of a flow name its binding: no key bytes, a few bytes per changed flow', async () => {
     const FLOWS = 1000
@@ -234,12 +242,7 @@ describe('ordinal reuse with idle expiry, end to end', () => {
     // holds its binding), reads it under 'old', and gets the rest of a's changes at once.
     const sim = createSimulation({ seed: 43, latencyMs: [1, 3] })
     const [a, b] = ['a', 'b'].map((id) => sim.spawn(Expiring, { id, gossip })) as [ExpiringReplica, ExpiringReplica]
-    const write = (replica: ExpiringReplica, key: string, n: number) => {
-      const entry = replica.state.flows.entry(key)
-      entry.packets.increment(n)
-      entry.tag.set(key)
-    }
-    write(a, 'old', 5)
+    writeTagged(a, 'old', 5)
     sim.advance(60)
     expect(b.state.flows.get('old')?.packets.global).toBe(5)
     const aOrigin = insides(a).ownOrigin
@@ -247,16 +250,16 @@ describe('ordinal reuse with idle expiry, end to end', () => {
 
     sim.partition(['a'], ['b'])
     for (let i = 0; i < 8; i++) {
-      write(b, 'old', 1)
+      writeTagged(b, 'old', 1)
       sim.advance(40)
     }
     expect(tableOf(a).keyIndex.has('old')).toBe(false) // swept at a: ordinal 0 is free
-    write(a, 'new', 7)
+    writeTagged(a, 'new', 7)
     sim.advance(20)
     expect(boundKey(tableOf(a), aOrigin, 0, 2)).toBe('new')
 
     sim.heal()
-    write(b, 'old', 1)
+    writeTagged(b, 'old', 1)
     sim.advance(60)
     expect(b.state.flows.get('new')?.packets.global).toBe(7)
     expect(b.state.flows.get('old')?.packets.global).toBe(5 + 9) // a's old cell still counted at b
@@ -269,7 +272,7 @@ describe('ordinal reuse with idle expiry, end to end', () => {
     let bNew = 0
     const aAtB = insides(b).origins.lookup('a', 1)
     for (let i = 0; i < 10; i++) {
-      write(b, 'new', 1)
+      writeTagged(b, 'new', 1)
       bNew++
       sim.advance(40)
       if (i === 2) {
@@ -305,13 +308,8 @@ describe('a cell naming a later generation of an ordinal', () => {
     // b, which holds a's 'k2' cell (0, generation 2) and a's binding (0, generation 3).
     const sim = createSimulation({ seed: 47, latencyMs: [1, 3] })
     const [a, b, r] = ['a', 'b', 'r'].map((id) => sim.spawn(Expiring, { id, gossip })) as [ExpiringReplica, ExpiringReplica, ExpiringReplica]
-    const write = (replica: ExpiringReplica, key: string, n: number) => {
-      const entry = replica.state.flows.entry(key)
-      entry.packets.increment(n)
-      entry.tag.set(key)
-    }
     const aOrigin = insides(a).ownOrigin
-    write(a, 'k1', 5)
+    writeTagged(a, 'k1', 5)
     sim.advance(60)
     const aAtR = insides(r).origins.lookup('a', 1)
     expect(boundKey(tableOf(r), aAtR, 0, 1)).toBe('k1')
@@ -319,28 +317,28 @@ describe('a cell naming a later generation of an ordinal', () => {
     for (let round = 0; round < 2; round++) {
       sim.partition(['a'], ['b'], ['r'])
       for (let i = 0; i < 8; i++) {
-        write(b, keys[round]!, 1)
+        writeTagged(b, keys[round]!, 1)
         sim.advance(40)
       }
       expect(tableOf(a).keyIndex.has(keys[round]!), `a swept ${keys[round]}`).toBe(false)
-      write(a, keys[round + 1]!, 7 + round)
+      writeTagged(a, keys[round + 1]!, 7 + round)
       sim.advance(10)
       sim.partition(['a', 'b'], ['r'])
-      write(b, keys[round]!, 1) // b keeps its copy of a's cell alive while it gets a's new binding
+      writeTagged(b, keys[round]!, 1) // b keeps its copy of a's cell alive while it gets a's new binding
       const aAtB = insides(b).origins.lookup('a', 1)
       expect(advanceUntil(sim, () => boundKey(tableOf(b), aAtB, 0, round + 2) === keys[round + 1], 90)).toBe(true)
       expect(boundKey(tableOf(a), aOrigin, 0, round + 2)).toBe(keys[round + 1])
     }
     const aAtB = insides(b).origins.lookup('a', 1)
     expect(b.state.flows.get('k2')?.packets.global).toBe(7 + 9) // a's old 'k2' cell still counts at b
-    write(b, 'k2', 1) // and a while longer
+    writeTagged(b, 'k2', 1) // and a while longer
     sim.crash('a')
     sim.heal()
     expect(boundKey(tableOf(r), aAtR, 0, 1)).toBe('k1')
 
     let bK3 = 0
     for (let i = 0; i < 10; i++) {
-      write(b, 'k3', 1)
+      writeTagged(b, 'k3', 1)
       bK3++
       sim.advance(40)
       expect(wrongTags(r), `after ${i + 1} rounds`).toEqual([])
@@ -402,30 +400,25 @@ describe('a holder that keeps an old copy alive for good', () => {
     type BusyReplica = Replica<typeof Busy.fields>
     const sim = createSimulation({ seed: 43, latencyMs: [1, 3] })
     const [a, b] = ['a', 'b'].map((id) => sim.spawn(Busy, { id, gossip })) as [BusyReplica, BusyReplica]
-    const write = (replica: BusyReplica, key: string, n: number) => {
-      const entry = replica.state.flows.entry(key)
-      entry.packets.increment(n)
-      entry.tag.set(key)
-    }
-    write(a, 'old', 5)
+    writeTagged(a, 'old', 5)
     sim.advance(60)
     sim.partition(['a'], ['b'])
     for (let i = 0; i < 8; i++) {
-      write(b, 'old', 1)
+      writeTagged(b, 'old', 1)
       sim.advance(40)
     }
-    write(a, 'new', 7)
+    writeTagged(a, 'new', 7)
     a.state.total.increment(100)
     sim.advance(20)
     sim.heal()
-    write(b, 'old', 1)
+    writeTagged(b, 'old', 1)
     sim.advance(60)
     expect(b.state.total.global).toBe(100)
     sim.crash('a')
     const c = sim.spawn(Busy, { id: 'c', gossip })
     for (let i = 0; i < 25; i++) {
-      write(b, 'old', 1)
-      write(b, 'new', 1)
+      writeTagged(b, 'old', 1)
+      writeTagged(b, 'new', 1)
       sim.advance(40)
     }
     expect(tableOf(b as unknown as Replica).keyIndex.has('old')).toBe(true) // b still holds a's old cell
