@@ -1,7 +1,7 @@
 /**
  * Key interning for flow tables on the wire. A flow key is sent once per origin, as a *binding*
  * `(ordinal, generation) -> key`, and every later change of that origin's cell names the ordinal
- * and generation instead of the key: two small varuints instead of a 5-tuple string.
+ * (and generation) instead of the key: one to three bytes instead of a 5-tuple string.
  *
  * - The owner of a cell binds it when the cell is first stamped: it takes a free ordinal of its
  *   origin (ordinals of dropped cells are reused, so the ordinal space stays as large as the most
@@ -13,11 +13,14 @@
  *   cell still holds (and forwards) its binding, so the origin's later changes of that cell can
  *   still be read. A binding goes when its ordinal is bound anew or its origin is dropped.
  * - A cell names its binding by ordinal *and* generation, so a copy of a cell whose ordinal was
- *   bound anew since (an old cell still alive somewhere) can never be read under the new key: it
- *   is held back (a gap, the receiver stops its group there) until the sender no longer has it.
+ *   bound anew since (an old cell still alive somewhere) can never be read under the new key. A
+ *   holder that no longer holds a cell's binding, or holds one made after the cell (only a forged
+ *   frame does that), sends the cell with its key. A cell naming a binding the receiver does not
+ *   hold is not applied: the receiver stops its group there (MISSING_BINDING).
  */
 import { type Encoder, type Reader, readKey, writeKey, writeVarUint } from './codec.js'
 import { DecodeError } from '../src/errors.js'
+import { MISSING_BINDING } from './slot-type.js'
 import type { FlowKey, FlowTableState } from './flow-table.js'
 import {
   LINKS, LINK_ENTRY, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, META_LIFE, metaOf,
@@ -49,12 +52,31 @@ export interface BindingDelta {
   key: FlowKey
 }
 
-import { MISSING_BINDING } from './slot-type.js'
-
 export { MISSING_BINDING }
 
 /** Largest ordinal or generation a frame may name. */
 const MAX_ORDINAL = 0x7fffffff
+
+/** An ordinal read from a frame (validated). */
+export function readOrdinal(reader: Reader, what: string): number {
+  const ordinal = reader.varUint(what)
+  if (ordinal > MAX_ORDINAL) throw new DecodeError(`${what} ${ordinal} is out of range`)
+  return ordinal
+}
+
+/** A generation read from a frame (validated: bound generations start at 1). */
+export function readGeneration(reader: Reader, what: string): number {
+  const generation = reader.varUint(what)
+  if (generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`${what} ${generation} is out of range`)
+  return generation
+}
+
+/** A flow key read from a frame (an integer key must be safe). */
+export function readFlowKey(reader: Reader): FlowKey {
+  const key = readKey(reader, 'flow key')
+  if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
+  return key
+}
 
 function createBindings(capacity = 16): OriginBindings {
   return {
@@ -140,14 +162,10 @@ export function encodeBinding(encoder: Encoder, state: FlowTableState, origin: n
 }
 
 export function decodeBinding(reader: Reader): BindingDelta {
-  const ordinal = reader.varUint('binding ordinal')
-  if (ordinal > MAX_ORDINAL) throw new DecodeError(`binding ordinal ${ordinal} is out of range`)
-  const generation = reader.varUint('binding generation')
-  if (generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`binding generation ${generation} is out of range`)
+  const ordinal = readOrdinal(reader, 'binding ordinal')
+  const generation = readGeneration(reader, 'binding generation')
   const life = reader.varUint('binding life')
-  const key = readKey(reader, 'flow key')
-  if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
-  return { ordinal, generation, life, key }
+  return { ordinal, generation, life, key: readFlowKey(reader) }
 }
 
 /** Joins a binding made at `version`; returns its ordinal, or -1 when a newer one is held. */

@@ -2,7 +2,7 @@
  * The flow table's slot operations for the gossip engine: a cell's encoding, its validated
  * decoding (which never touches the table) and its merge. See flow-table.ts for the model.
  */
-import { type Encoder, type Reader, readKey, writeFloat64, writeKey, writeU8, writeValue, writeVarUint } from './codec.js'
+import { type Encoder, type Reader, writeFloat64, writeKey, writeU8, writeValue, writeVarUint } from './codec.js'
 import type { OriginCodec, SlotOps } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 import {
@@ -12,11 +12,9 @@ import {
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
 import {
-  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, boundLife, cacheCell, resolveCell, decodeBinding, encodeBinding, needsBinding,
+  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, boundLife, cacheCell, decodeBinding, encodeBinding, needsBinding,
+  readFlowKey, readGeneration, readOrdinal, resolveCell,
 } from './flow-table-bindings.js'
-
-/** Largest ordinal or generation a frame may name. */
-const MAX_ORDINAL = 0x7fffffff
 
 const NO_OBJECTS: unknown[] = []
 const NO_REMOVALS: FlowCellDelta['removed'] = []
@@ -165,31 +163,20 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
   let ordinal: number
   let generation = 0
   if (interned) {
-    ordinal = reader.varUint('cell ordinal')
-    if (ordinal > MAX_ORDINAL) throw new DecodeError(`cell ordinal ${ordinal} is out of range`)
+    ordinal = readOrdinal(reader, 'cell ordinal')
   } else {
-    key = readKey(reader, 'flow key')
-    if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
-    ordinal = reader.varUint('cell ordinal') - 1
-    if (ordinal > MAX_ORDINAL) throw new DecodeError(`cell ordinal ${ordinal} is out of range`)
-    if (ordinal >= 0) {
-      generation = reader.varUint('cell generation')
-      if (generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`cell generation ${generation} is out of range`)
-    }
+    key = readFlowKey(reader)
+    // The keyed form writes the ordinal plus one (0: not bound), then the generation if bound.
+    ordinal = readOrdinal(reader, 'cell ordinal') - 1
+    if (ordinal >= 0) generation = readGeneration(reader, 'cell generation')
   }
   const head = reader.u8('cell header')
   if (head > 0x7f || (!interned && (head & HEAD_INTERNED_ONLY) !== 0) || (head & (HEAD_WRITES | HEAD_WRITE_AT_VERSION)) === HEAD_WRITE_AT_VERSION
     || (head & (HEAD_KEYED | HEAD_LIFE_AS_BOUND)) === (HEAD_KEYED | HEAD_LIFE_AS_BOUND)) {
     throw new DecodeError(`cell header ${head} is not valid here`)
   }
-  if ((head & HEAD_KEYED) !== 0) {
-    key = readKey(reader, 'flow key')
-    if (typeof key === 'number' && !Number.isSafeInteger(key)) throw new DecodeError(`flow key ${key} is not a safe integer`)
-  }
-  if (interned) {
-    generation = (head & HEAD_GENERATION_ONE) !== 0 ? 1 : reader.varUint('cell generation')
-    if (generation === 0 || generation > MAX_ORDINAL) throw new DecodeError(`cell generation ${generation} is out of range`)
-  }
+  if ((head & HEAD_KEYED) !== 0) key = readFlowKey(reader)
+  if (interned) generation = (head & HEAD_GENERATION_ONE) !== 0 ? 1 : readGeneration(reader, 'cell generation')
   // -1: resolved when applied (the binding's life; the slot's version).
   const life = (head & HEAD_LIFE_AS_BOUND) !== 0 ? -1 : reader.varUint('cell life')
   const writeVersion = (head & HEAD_WRITES) === 0 ? 0 : (head & HEAD_WRITE_AT_VERSION) !== 0 ? -1 : reader.varUint('cell write version')
