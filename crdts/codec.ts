@@ -17,9 +17,23 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 /** A cursor over untrusted bytes. */
 export class Reader {
   private readonly decoder: decoding.Decoder
-  constructor(readonly bytes: Uint8Array) {
+  /** Reads `bytes` from offset `start`. */
+  constructor(readonly bytes: Uint8Array, start = 0) {
     this.decoder = decoding.createDecoder(bytes)
+    this.decoder.pos = start
   }
+
+  /**
+   * Set while a frame is only being validated (its slots are decoded again when applied): decoders
+   * may then skip building values that cannot be invalid, such as a packed 5-tuple's string.
+   */
+  validating = false
+  /**
+   * Set when each decoded value is consumed before the next read from this reader (a frame's
+   * validation pass, and its apply pass, which applies every slot as soon as it is decoded): a
+   * decoder may then return one reused object instead of allocating a new one per read.
+   */
+  reuse = false
 
   get position(): number {
     return this.decoder.pos
@@ -77,18 +91,27 @@ export class Reader {
     return decoding.readUint32(this.decoder)
   }
 
+  /** Moves past `length` bytes; returns the offset of the first of them in `bytes`. */
+  skip(length: number, what = 'bytes'): number {
+    this.need(length, what)
+    const start = this.decoder.pos
+    this.decoder.pos += length
+    return start
+  }
+
   bytesOf(length: number, what = 'bytes'): Uint8Array {
     this.need(length, what)
     return decoding.readUint8Array(this.decoder, length)
   }
 
   varBytes(what = 'byte array'): Uint8Array {
-    const length = this.varUint(`${what} length`)
+    // The label names the array: a template here would build a string on every read.
+    const length = this.varUint(what)
     return this.bytesOf(length, what)
   }
 
   string(what = 'string', maxBytes = 1 << 20): string {
-    const length = this.varUint(`${what} length`)
+    const length = this.varUint(what)
     if (length > maxBytes) throw new DecodeError(`${what} of ${length} bytes exceeds the limit ${maxBytes}`)
     this.need(length, what)
     try {
@@ -184,7 +207,7 @@ export function writeKey(encoder: Encoder, key: string | number): void {
 }
 
 export function readKey(reader: Reader, what = 'key'): string | number {
-  const tag = reader.u8(`${what} tag`)
+  const tag = reader.u8(what)
   if (tag === 0) return reader.varUint(what)
   if (tag === 1) return reader.string(what, 64 * 1024)
   if (tag === 2) return readPackedFiveTuple(reader, what)

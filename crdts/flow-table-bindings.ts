@@ -161,11 +161,20 @@ export function encodeBinding(encoder: Encoder, state: FlowTableState, origin: n
   writeKey(encoder, bindings.keys[ordinal]!)
 }
 
+/** What a reader that allows reuse (`Reader.reuse`) decodes bindings into. */
+const reused: BindingDelta = { ordinal: 0, generation: 0, life: 0, key: 0 }
+
 export function decodeBinding(reader: Reader): BindingDelta {
   const ordinal = readOrdinal(reader, 'binding ordinal')
   const generation = readGeneration(reader, 'binding generation')
   const life = reader.varUint('binding life')
-  return { ordinal, generation, life, key: readFlowKey(reader) }
+  const key = readFlowKey(reader)
+  if (!reader.reuse) return { ordinal, generation, life, key }
+  reused.ordinal = ordinal
+  reused.generation = generation
+  reused.life = life
+  reused.key = key
+  return reused
 }
 
 /** Joins a binding made at `version`; returns its ordinal, or -1 when a newer one is held. */

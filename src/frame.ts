@@ -1,7 +1,9 @@
 /**
  * The frame format (grammar in docs/protocol.md). A frame is decoded and validated whole before
  * any of it is applied: this module turns bytes into a `ParsedFrame` or throws a typed error,
- * and never touches replica state.
+ * and never touches replica state. Slots are validated then, and decoded a second time, one by
+ * one, as they are applied (`GroupSlots`): a large frame (a joiner's catch-up) then never holds
+ * all its decoded slots at once.
  */
 import { Reader, createEncoder, toBytes, writeBytes, writeString, writeU32, writeU8, writeVarUint, type Encoder } from '../crdts/codec.js'
 import type { DocDigest, DocMessage } from '../crdts/doc.js'
@@ -66,7 +68,10 @@ export interface FrameGroup {
   originRef: number
   from: number
   to: number
-  slots: FrameSlot[]
+  /** How many slots the group holds (read them with `GroupSlots`). */
+  slotCount: number
+  /** Offset of the group's first slot in the frame's `body`. */
+  start: number
 }
 
 export interface FrameDoc {
@@ -85,6 +90,8 @@ export interface ParsedFrame {
   groups: FrameGroup[]
   docs: FrameDoc[]
   sizeBytes: number
+  /** The frame's bytes without its tag or checksum (where `GroupSlots` reads the slots). */
+  body: Uint8Array
 }
 
 /** How the replica decodes one slot payload of a field (validated, state untouched). */
@@ -238,9 +245,11 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
     }
     origins.push({ id, incarnation, known, folds })
   }
-  const codec: OriginCodec = { size: origins.length, toWire: (origin) => origin, toLocal: (ref) => ref }
+  const codec = wireOrigins(origins.length)
 
   const groupCount = reader.count(origins.length, 'group count')
+  reader.validating = true
+  reader.reuse = true
   const groups: FrameGroup[] = []
   for (let i = 0; i < groupCount; i++) {
     const originRef = reader.varUint('group origin')
@@ -249,7 +258,7 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
     const to = reader.varUint('group to')
     if (to < from) throw new DecodeError(`group of origin ${originRef} ends (${to}) before it starts (${from})`)
     const slotCount = reader.count(reader.remaining, 'slot count')
-    const groupSlots: FrameSlot[] = []
+    const start = reader.position
     let version = from
     for (let s = 0; s < slotCount; s++) {
       const field = reader.varUint('slot field')
@@ -260,10 +269,13 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
       if (gap === 0) throw new DecodeError(`slot ${s} of a group repeats version ${version}`)
       version += gap
       if (version <= from || version > to) throw new DecodeError(`slot version ${version} is outside its group (${from}, ${to}]`)
-      groupSlots.push({ field, version, delta: slots.decodeSlot(field, reader, codec) })
+      // Validated here, decoded again when applied (GroupSlots): nothing decoded is kept.
+      slots.decodeSlot(field, reader, codec)
     }
-    groups.push({ originRef, from, to, slots: groupSlots })
+    groups.push({ originRef, from, to, slotCount, start })
   }
+  reader.validating = false
+  reader.reuse = false
 
   const docCount = reader.count(slots.fieldCount, 'doc count')
   const docs: FrameDoc[] = []
@@ -284,7 +296,59 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
     docs.push({ field, digest, messages })
   }
   reader.end()
-  return { kind: kind as FrameKind, senderId, senderIncarnation, senderAddress, members, origins, groups, docs, sizeBytes }
+  return { kind: kind as FrameKind, senderId, senderIncarnation, senderAddress, members, origins, groups, docs, sizeBytes, body: reader.bytes }
+}
+
+/** Origin references of a frame's slots, as the frame numbers them. */
+function wireOrigins(size: number): OriginCodec {
+  return { size, toWire: (origin) => origin, toLocal: (ref) => ref }
+}
+
+/**
+ * The slots of one group of a parsed frame, decoded one at a time: `next()` moves to the next
+ * slot and decodes it into `field`, `version` and `delta`, or returns false after the last. The
+ * frame was validated whole by `parseFrame` with the same decoder, so decoding again cannot fail.
+ */
+export class GroupSlots {
+  field = -1
+  version: number
+  delta: unknown = undefined
+  private left: number
+  private readonly reader: Reader
+  private readonly origins: OriginCodec
+
+  constructor(frame: ParsedFrame, group: FrameGroup, private readonly slots: SlotDecoder) {
+    this.reader = new Reader(frame.body, group.start)
+    // Each slot is applied before the next is decoded.
+    this.reader.reuse = true
+    this.left = group.slotCount
+    this.version = group.from
+    this.origins = wireOrigins(frame.origins.length)
+  }
+
+  next(): boolean {
+    if (this.left === 0) return false
+    this.left--
+    const reader = this.reader
+    this.field = reader.varUint()
+    this.version += reader.varUint()
+    this.delta = this.slots.decodeSlot(this.field, reader, this.origins)
+    return true
+  }
+}
+
+/** Every slot of a group, decoded (for tests and tools; the replica reads them with `GroupSlots`). */
+export function groupSlots(frame: ParsedFrame, group: FrameGroup, slots: SlotDecoder): FrameSlot[] {
+  const reader = new Reader(frame.body, group.start)
+  const origins = wireOrigins(frame.origins.length)
+  const read: FrameSlot[] = []
+  let version = group.from
+  for (let s = 0; s < group.slotCount; s++) {
+    const field = reader.varUint()
+    version += reader.varUint()
+    read.push({ field, version, delta: slots.decodeSlot(field, reader, origins) })
+  }
+  return read
 }
 
 /** Wraps a state vector as a sync step 1 message, so it is validated like any other. */

@@ -19,7 +19,7 @@ import { type OriginCodec, MISSING_BINDING } from '../crdts/slot-type.js'
 import type { FrameKey } from './auth.js'
 import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
-import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
+import { type ParsedFrame, type SlotDecoder, FrameKind, GroupSlots, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import type { OriginTable } from './origin-table.js'
 import { type FoldRecord, FoldRegistry } from './folds.js'
@@ -469,7 +469,7 @@ export class GossipEngine implements SlotDecoder {
       if (origin < 0 || origin === host.ownOrigin || origin === host.heirOriginIfAny || group.from > host.origins.known[origin]!) continue
       let limit = this.batchLimit(origin, group.from, group.to)
       const fieldCount = host.fields.length
-      for (const slot of group.slots) {
+      for (const slot = new GroupSlots(frame, group, this); slot.next();) {
         if (slot.version > limit) break
         // At or below our vector entry we already hold this change or a newer one.
         if (slot.version <= host.origins.known[origin]!) continue

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import { counter, defineState, flowTable, register, type Replica } from '../../src/index.js'
 import { createSimulation, type Simulation } from '../../src/sim/index.js'
-import { type ParsedFrame, parseFrame } from '../../src/frame.js'
+import { type ParsedFrame, groupSlots, parseFrame } from '../../src/frame.js'
 import type { FlowKey, FlowTableState } from '../../crdts/flow-table.js'
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
 import { Reader, createEncoder, toBytes } from '../../crdts/codec.js'
@@ -67,8 +67,9 @@ function parse(receiver: Replica, frame: Uint8Array): ParsedFrame {
 }
 
 /** The slots of `frame` of wire field `field`. */
-function slotsOf(frame: ParsedFrame, field: number): { version: number; delta: unknown }[] {
-  return frame.groups.flatMap((group) => group.slots.filter((slot) => slot.field === field))
+function slotsOf(receiver: Replica, frame: ParsedFrame, field: number): { version: number; delta: unknown }[] {
+  const decoder = insides(receiver).gossip as never
+  return frame.groups.flatMap((group) => groupSlots(frame, group, decoder).filter((slot) => slot.field === field))
 }
 
 function includesText(frame: Uint8Array, text: string): boolean {
@@ -111,9 +112,9 @@ describe('flow keys cross the wire once', () => {
 
     // The first exchange carried every key, once, in a binding; the cells carried none.
     const firstFrames = x.sent.map((frame) => parse(y.replica, frame))
-    const boundKeys = firstFrames.flatMap((frame) => slotsOf(frame, BINDINGS).map((slot) => (slot.delta as { key: FlowKey }).key))
+    const boundKeys = firstFrames.flatMap((frame) => slotsOf(y.replica, frame, BINDINGS).map((slot) => (slot.delta as { key: FlowKey }).key))
     expect(new Set(boundKeys)).toEqual(new Set(keys))
-    const firstCells = firstFrames.flatMap((frame) => slotsOf(frame, CELLS))
+    const firstCells = firstFrames.flatMap((frame) => slotsOf(y.replica, frame, CELLS))
     expect(firstCells.length).toBeGreaterThanOrEqual(FLOWS)
     for (const slot of firstCells) expect((slot.delta as { key: unknown }).key).toBeUndefined()
     const firstBytes = Math.max(...x.sent.map((frame) => frame.length))
@@ -128,8 +129,8 @@ describe('flow keys cross the wire once', () => {
       expect(pushed.length).toBe(1)
       const frame = pushed[0]!
       const parsed = parse(y.replica, frame)
-      expect(slotsOf(parsed, CELLS).length).toBe(count)
-      expect(slotsOf(parsed, BINDINGS).length).toBe(0)
+      expect(slotsOf(y.replica, parsed, CELLS).length).toBe(count)
+      expect(slotsOf(y.replica, parsed, BINDINGS).length).toBe(0)
       expect(advanceUntil(sim, () => keys.slice(0, count).every((key) => y.replica.state.flows.get(key)?.packets.global === total), 1_000)).toBe(true)
       sim.advance(200)
       return frame
