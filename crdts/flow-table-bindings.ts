@@ -23,7 +23,7 @@ import { DecodeError } from '../src/errors.js'
 import { MISSING_BINDING } from './slot-type.js'
 import type { FlowKey, FlowTableState } from './flow-table.js'
 import {
-  LINKS, LINK_ENTRY, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, META_LIFE, metaOf,
+  LINKS, LINK_ENTRY, grownCapacity, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, META_LIFE, metaOf,
 } from './flow-table.js'
 
 /** One origin's bindings, by ordinal. */
@@ -86,8 +86,8 @@ function createBindings(capacity = 16): OriginBindings {
 
 function ensureCapacity(bindings: OriginBindings, ordinal: number): void {
   if (ordinal < bindings.versions.length) return
-  let capacity = bindings.versions.length * 2
-  while (capacity <= ordinal) capacity *= 2
+  let capacity = grownCapacity(bindings.versions.length)
+  while (capacity <= ordinal) capacity = grownCapacity(capacity)
   const slots = newSlots(capacity)
   slots.set(bindings.slots)
   const versions = new Float64Array(capacity)

@@ -296,7 +296,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = writeVersion
   state.numbers[metaOf(state, cell) + META_LAST] = delta.lastMs
   setFlags(state, cell, IN_USE | (writeVersion > 0 ? HAS_WRITES : 0))
-  if (delta.lastMs > 0 && delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
+  if (delta.lastMs > 0 && state.tracksTime && delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
   const row = cell * state.stride
   const numbers = delta.numbers
   for (let column = 0; column < state.width; column++) state.numbers[row + column] = numbers[column]!

@@ -102,6 +102,7 @@ export interface FlowTableState {
   readonly entryKey: (FlowKey | undefined)[]
   entryHead: Int32Array
   entryOwn: Int32Array
+  /** Time of each entry's last write (empty when the table records no times: `tracksTime`). */
   entryLast: Float64Array
   /** Number of cells of the entry that hold deletions (fast path when 0). */
   entryRemovals: Int32Array
@@ -187,15 +188,16 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
   const idleTimeoutMs = config.idleTimeoutMs ?? 0
   const entryCapacity = 16
   const cellCapacity = 16
+  const tracksTime = idleTimeoutMs > 0 || layouts.some((layout) => layout.isLastSeen)
   return {
     fieldIndex, sink, context, fields: layouts,
     fieldByName: new Map(layouts.map((layout) => [layout.name, layout])),
     width, stride: width + META_WIDTH, objectWidth, idleTimeoutMs,
     gcGraceMs: config.gcGraceMs ?? idleTimeoutMs,
-    tracksTime: idleTimeoutMs > 0 || layouts.some((layout) => layout.isLastSeen),
+    tracksTime,
     keyIndex: new KeyIndex(entryKey), entryKey,
     entryHead: new Int32Array(entryCapacity).fill(-1), entryOwn: new Int32Array(entryCapacity).fill(-1),
-    entryLast: new Float64Array(entryCapacity), entryRemovals: new Int32Array(entryCapacity),
+    entryLast: new Float64Array(tracksTime ? entryCapacity : 0), entryRemovals: new Int32Array(entryCapacity),
     entryCount: 0, freeEntries: [],
     links: newLinks(cellCapacity),
     bindings: [], ownedOrigins: new Set(),
@@ -273,6 +275,14 @@ export function setFlags(state: FlowTableState, cell: number, flags: number): vo
   state.numbers[cell * state.stride + state.width] = flags
 }
 
+/**
+ * The next capacity of the entry and cell columns: half as much again, so the columns of a large
+ * table hold at most a third more than it uses (doubling left up to twice as much).
+ */
+export function grownCapacity(capacity: number): number {
+  return capacity + Math.max(16, capacity >>> 1)
+}
+
 function grownInt32(array: Int32Array, capacity: number, fill: number): Int32Array {
   const next = new Int32Array(capacity).fill(fill)
   next.set(array)
@@ -291,17 +301,17 @@ export function allocateEntry(state: FlowTableState, key: FlowKey): number {
   if (entry === undefined) {
     entry = state.entryCount++
     if (entry >= state.entryHead.length) {
-      const capacity = state.entryHead.length * 2
+      const capacity = grownCapacity(state.entryHead.length)
       state.entryHead = grownInt32(state.entryHead, capacity, -1)
       state.entryOwn = grownInt32(state.entryOwn, capacity, -1)
-      state.entryLast = grownFloat64(state.entryLast, capacity)
+      if (state.tracksTime) state.entryLast = grownFloat64(state.entryLast, capacity)
       state.entryRemovals = grownInt32(state.entryRemovals, capacity, 0)
     }
   }
   state.entryKey[entry] = key
   state.entryHead[entry] = -1
   state.entryOwn[entry] = -1
-  state.entryLast[entry] = 0
+  if (state.tracksTime) state.entryLast[entry] = 0
   state.entryRemovals[entry] = 0
   state.keyIndex.set(key, entry)
   return entry
@@ -313,7 +323,7 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
   if (cell === undefined) {
     cell = state.cellCount++
     if (cell >= state.links.length / LINKS) {
-      const capacity = (state.links.length / LINKS) * 2
+      const capacity = grownCapacity(state.links.length / LINKS)
       const links = newLinks(capacity)
       links.set(state.links)
       state.links = links

@@ -50,8 +50,9 @@ export class KeyIndex {
   set(key: FlowKey, entry: number): void {
     const hash = hashKey(key)
     if (entry >= this.hashes.length) {
-      let capacity = this.hashes.length * 2
-      while (capacity <= entry) capacity *= 2
+      // Grown like the table's entry columns it runs beside.
+      let capacity = this.hashes.length + Math.max(16, this.hashes.length >>> 1)
+      while (capacity <= entry) capacity += Math.max(16, capacity >>> 1)
       const hashes = new Int32Array(capacity)
       hashes.set(this.hashes)
       this.hashes = hashes

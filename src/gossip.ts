@@ -531,7 +531,9 @@ export class GossipEngine implements SlotDecoder {
     const threshold = this.compactAt[origin] ?? 1024
     if (log.length < threshold) return
     origins.compact(origin, (fieldIndex, ref, logVersion) => this.isCurrent(origin, fieldIndex, ref, logVersion))
-    this.compactAt[origin] = Math.max(1024, origins.logs[origin]!.length * 2)
+    const next = Math.max(1024, origins.logs[origin]!.length * 2)
+    this.compactAt[origin] = next
+    origins.resize(origin, next)
   }
 
   private isCurrent(origin: number, field: number, slot: number, version: number): boolean {

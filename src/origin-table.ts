@@ -144,14 +144,23 @@ export class OriginTable {
     log.length = kept
   }
 
-  private grow(origin: number, log: OriginLog): OriginLog {
-    const capacity = Math.max(16, log.versions.length * 2)
+  /**
+   * Gives the log room for exactly `capacity` entries (at least its length): after a compaction
+   * the gossip engine sizes it to the length that triggers the next one, so a log holds no more
+   * than that, not the next power of two above it.
+   */
+  resize(origin: number, capacity: number): void {
+    const log = this.logs[origin]!
+    if (capacity !== log.versions.length && capacity >= log.length) this.grow(origin, log, capacity)
+  }
+
+  private grow(origin: number, log: OriginLog, capacity = Math.max(16, log.versions.length * 2)): OriginLog {
     const versions = new Float64Array(capacity)
-    versions.set(log.versions)
+    versions.set(log.versions.subarray(0, log.length))
     const fields = new Uint16Array(capacity)
-    fields.set(log.fields)
+    fields.set(log.fields.subarray(0, log.length))
     const slots = new Int32Array(capacity)
-    slots.set(log.slots)
+    slots.set(log.slots.subarray(0, log.length))
     const grown: OriginLog = { versions, fields, slots, length: log.length }
     this.logs[origin] = grown
     return grown
