@@ -11,6 +11,7 @@ import {
   clearRemovals, flagsOf, metaOf, setFlags, setRemovals,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
+import { hashKey } from './key-index.js'
 import {
   type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, boundLife, cacheCell, decodeBinding, encodeBinding, needsBinding,
   readFlowKey, readGeneration, readOrdinal, resolveCell,
@@ -261,6 +262,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   let key = delta.key
   let entry: number | undefined
   let cell = -1
+  let hash = 0
   if (key === undefined) {
     cell = resolveCell(state, origin, delta.ordinal, delta.generation)
     if (cell === MISSING_BINDING) return MISSING_BINDING
@@ -268,16 +270,19 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
       entry = state.links[cell * LINKS + LINK_ENTRY]!
     } else {
       key = boundKey(state, origin, delta.ordinal)
-      entry = state.keyIndex.get(key)
+      hash = hashKey(key)
+      entry = state.keyIndex.get(key, hash)
     }
   } else {
-    entry = state.keyIndex.get(key)
+    hash = hashKey(key)
+    entry = state.keyIndex.get(key, hash)
   }
   // An old cell is accepted even when the entry is unknown here: whether it is dead depends on
   // the entry's other cells, which may arrive later in the same exchange (rejecting it made a
   // join depend on slot order). Expired entries are dropped by `sweepExpired`.
   if (entry === undefined) {
-    entry = allocateEntry(state, key!)
+    // Hashed once for the lookup that missed and the insert.
+    entry = allocateEntry(state, key!, hash)
   } else {
     if (cell < 0) cell = findCell(state, entry, origin)
     // A dirty cell is our own with unstamped writes: no copy of it elsewhere can be newer (after

@@ -23,7 +23,7 @@ import type { DirtySink, TypeContext } from './slot-type.js'
 import { compareTimestamps } from './hlc.js'
 import { assertCount, assertFiniteNumber, assertTotal } from './validate.js'
 import { type OriginBindings, releaseOrdinal } from './flow-table-bindings.js'
-import { KeyIndex } from './key-index.js'
+import { KeyIndex, hashKey } from './key-index.js'
 
 /**
  * A flow table key: a string (such as `flowKey(...)` makes) or a non-negative safe integer (a flow id you already have). `7` and `'7'` are different keys.
@@ -296,7 +296,7 @@ function grownFloat64(array: Float64Array, capacity: number): Float64Array {
 }
 
 /** @internal shared with flow-table-slots.ts */
-export function allocateEntry(state: FlowTableState, key: FlowKey): number {
+export function allocateEntry(state: FlowTableState, key: FlowKey, hash = hashKey(key)): number {
   let entry = state.freeEntries.pop()
   if (entry === undefined) {
     entry = state.entryCount++
@@ -313,7 +313,7 @@ export function allocateEntry(state: FlowTableState, key: FlowKey): number {
   state.entryOwn[entry] = -1
   if (state.tracksTime) state.entryLast[entry] = 0
   state.entryRemovals[entry] = 0
-  state.keyIndex.set(key, entry)
+  state.keyIndex.set(key, entry, hash)
   return entry
 }
 
@@ -417,8 +417,9 @@ export function lookup(state: FlowTableState, key: FlowKey): number {
 
 /** Entry index for `key`, created when absent (the write path). */
 export function entryFor(state: FlowTableState, key: FlowKey): number {
-  const entry = state.keyIndex.get(key)
-  return entry !== undefined ? entry : allocateEntry(state, key)
+  const hash = hashKey(key)
+  const entry = state.keyIndex.get(key, hash)
+  return entry !== undefined ? entry : allocateEntry(state, key, hash)
 }
 
 /** Deletes what this origin observes of the entry (observed-remove). */

@@ -32,8 +32,8 @@ export class KeyIndex {
   /** `keys` is the table's key column: `keys[entry]` is the key indexed under `entry`. */
   constructor(private readonly keys: readonly (FlowKey | undefined)[]) {}
 
-  get(key: FlowKey): number | undefined {
-    const hash = hashKey(key)
+  /** The entry of `key`; `hash` is `hashKey(key)` when the caller has it already (a miss is then followed by `set`). */
+  get(key: FlowKey, hash = hashKey(key)): number | undefined {
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const value = this.slots[slot]!
       if (value === EMPTY) return undefined
@@ -47,8 +47,7 @@ export class KeyIndex {
   }
 
   /** Indexes `key` (which `keys[entry]` already holds) under `entry`; replaces an entry indexed under the same key. */
-  set(key: FlowKey, entry: number): void {
-    const hash = hashKey(key)
+  set(key: FlowKey, entry: number, hash = hashKey(key)): void {
     if (entry >= this.hashes.length) {
       // Grown like the table's entry columns it runs beside.
       let capacity = this.hashes.length + Math.max(16, this.hashes.length >>> 1)
