@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { Reader, createEncoder, readKey, toBytes, writeKey } from '../../crdts/codec.js'
 import { PACKED_FIVE_TUPLE_BYTES, parseFiveTuple } from '../../crdts/five-tuple.js'
 import { flowKey } from '../../src/flow-key.js'
+import { DecodeError } from '../../src/errors.js'
 
 function roundTrip(key: string | number): { back: string | number; bytes: number } {
   const encoder = createEncoder()
@@ -46,5 +47,22 @@ describe('flow keys on the wire', () => {
     for (const key of ['010.0.3.7:51234>10.1.0.2:443/6', '10.0.3.7:051234>10.1.0.2:443/6', '10.0.3.7:51234>10.1.0.2:443/06', '10.0.3.7:51234>10.1.0.2:443/udp', '10.0.3.7:70000>10.1.0.2:443/6']) {
       expect(parseFiveTuple(key), key).toBeNull()
     }
+  })
+
+  it('a reader that only validates moves past a packed key without building it, and still refuses a truncated one', () => {
+    const keys = ['10.0.3.7:51234>10.1.0.2:443/6', 'not-a-tuple', 42, '192.168.0.1:1>192.168.0.2:2/17']
+    const encoder = createEncoder()
+    for (const key of keys) writeKey(encoder, key)
+    const bytes = toBytes(encoder)
+    const validating = new Reader(bytes)
+    validating.validating = true
+    // Packed 5-tuples come back empty; other keys are read as they are.
+    expect(keys.map(() => readKey(validating))).toEqual(['', 'not-a-tuple', 42, ''])
+    validating.end('keys')
+    const applying = new Reader(bytes)
+    expect(keys.map(() => readKey(applying))).toEqual(keys)
+    const truncated = new Reader(bytes.subarray(0, 1 + PACKED_FIVE_TUPLE_BYTES - 1))
+    truncated.validating = true
+    expect(() => readKey(truncated)).toThrow(DecodeError)
   })
 })

@@ -1,13 +1,14 @@
 /**
- * How a frame's slots are read (src/frame.ts): validated whole by `parseFrame`, then decoded a
- * second time, one by one, as they are applied (`GroupSlots`). The validation pass builds no
- * packed 5-tuple key, and both passes decode flow cells and bindings into one reused object: what
- * the receiver ends up holding must still be every key and count the sender wrote.
+ * How a frame's slots are read (src/frame.ts): validated whole by `parseFrame`; a small group is
+ * applied from what validation decoded, a large one (more than `KEEP_DECODED_SLOTS`) is decoded a
+ * second time, one slot at a time, as it is applied (`GroupSlots`). Validating a large group
+ * builds no packed 5-tuple key, and flow cells and bindings are then decoded into one reused
+ * object: what the receiver ends up holding must still be every key and count the sender wrote.
  */
 import { describe, expect, it } from 'vitest'
 import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
 import { createSimulation } from '../../src/sim/index.js'
-import { GroupSlots, groupSlots, parseFrame, type ParsedFrame, type SlotDecoder } from '../../src/frame.js'
+import { GroupSlots, KEEP_DECODED_SLOTS, groupSlots, parseFrame, type ParsedFrame, type SlotDecoder } from '../../src/frame.js'
 import type { FlowCellDelta, FlowKey } from '../../crdts/flow-table.js'
 import { Reader } from '../../crdts/codec.js'
 import { gossip, largest, recordedReplica } from './support.js'
@@ -15,7 +16,6 @@ import { gossip, largest, recordedReplica } from './support.js'
 const Flows = defineState({ flows: flowTable({ fields: { packets: counter(), bytes: counter() } }) })
 const CELLS = 0
 const BINDINGS = 1
-const FLOWS = 300
 
 /** Canonical IPv4 5-tuples: the form that travels packed in 13 bytes. */
 function fiveTuple(i: number): string {
@@ -36,7 +36,12 @@ function copied(delta: unknown): unknown {
   return Array.isArray(value.numbers) ? { ...value, numbers: [...value.numbers], objects: [...value.objects!] } : { ...(delta as object) }
 }
 
-describe('a frame is validated whole, then decoded again slot by slot as it is applied', () => {
+// 300 flows: one group of 600 slots (a binding and a cell per flow), kept decoded; 2,500 flows:
+// 5,000 slots, decoded again when applied.
+describe.each([
+  { FLOWS: 300, kept: true },
+  { FLOWS: 2_500, kept: false },
+])('a frame of $FLOWS flows is validated whole, then applied slot by slot (kept decoded: $kept)', ({ FLOWS, kept }) => {
   const sim = createSimulation({ seed: 3, latencyMs: [1, 5] })
   const x = recordedReplica(sim, Flows, { id: 'x', gossip })
   const keys = Array.from({ length: FLOWS }, (_, i) => fiveTuple(i))
@@ -54,6 +59,13 @@ describe('a frame is validated whole, then decoded again slot by slot as it is a
     for (const [i, key] of keys.entries()) {
       expect([flows.get(key)?.packets.global, flows.get(key)?.bytes.global]).toEqual([i + 1, 64 * (i + 1)])
     }
+  })
+
+  it('the group is kept decoded only when it is small', () => {
+    const frame = parse(y.replica, largest(x.sent))
+    const group = frame.groups.find((candidate) => candidate.slotCount >= 2 * FLOWS)!
+    expect(group.slotCount > KEEP_DECODED_SLOTS).toBe(!kept)
+    expect(group.slots === null).toBe(!kept)
   })
 
   it('the bindings decoded when applied carry the real keys, not what the validation pass skipped', () => {
