@@ -64,7 +64,7 @@ describe('the kit catches broken custom types', () => {
   it('a write that does not mark its slot dirty, in a replica group: peers never see the change', async () => {
     const seed = randomSeed()
     const State = defineState({ hits: unmarkedCounter })
-    const failure = await expectFailure(() => checkConvergence(State, [op('hit', fc.integer({ min: 1, max: 9 }), (state, n) => state.hits.increment(n))], { seed, maxConvergeMs: 2000 }).assert(), seed)
+    const failure = await expectFailure(() => checkConvergence(State, [op('hit', fc.integer({ min: 1, max: 9 }), (state, n) => state.hits.increment(n))], { seed, maxConvergeMs: 2000, numRuns: 300 }).assert(), seed)
     expectReadableReport(failure, 'checkConvergence(hits)', seed)
     const context = `seed ${seed}:\n${failure.message}`
     expect(failure.failure, context).toMatch(/^the replicas did not converge after healing: Simulation did not converge within 2000 virtual ms .*: 2 different snapshots among \d live replicas; \[r\d(, r\d)*\] vs \[r\d(, r\d)*\]: \$\.hits: \d vs \d\n {2}after: /)
