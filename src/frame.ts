@@ -328,19 +328,22 @@ export class GroupSlots {
   version: number
   delta: unknown = undefined
   private index = 0
-  private readonly reader: Reader
-  private readonly origins: OriginCodec
+  /** Where a group not kept decoded is read again (null for a kept one). */
+  private readonly reader: Reader | null = null
+  private readonly origins: OriginCodec | null = null
   private readonly kept: FrameSlot[] | null
   private readonly count: number
 
   constructor(frame: ParsedFrame, group: FrameGroup, private readonly slots: SlotDecoder) {
-    this.reader = new Reader(frame.body, group.start)
-    // Each slot is applied before the next is decoded.
-    this.reader.reuse = true
     this.count = group.slotCount
     this.kept = group.slots
     this.version = group.from
-    this.origins = wireOrigins(frame.origins.length)
+    if (this.kept === null) {
+      this.reader = new Reader(frame.body, group.start)
+      // Each slot is applied before the next is decoded.
+      this.reader.reuse = true
+      this.origins = wireOrigins(frame.origins.length)
+    }
   }
 
   next(): boolean {
@@ -354,10 +357,10 @@ export class GroupSlots {
       return true
     }
     this.index++
-    const reader = this.reader
+    const reader = this.reader!
     this.field = reader.varUint()
     this.version += reader.varUint()
-    this.delta = this.slots.decodeSlot(this.field, reader, this.origins)
+    this.delta = this.slots.decodeSlot(this.field, reader, this.origins!)
     return true
   }
 }
