@@ -458,9 +458,12 @@ export class GossipEngine implements SlotDecoder {
     const now = host.now()
     // Folded origins map to -1: what a frame still carries of them is ignored.
     const local = frame.origins.map((origin) => this.localOrigin(origin.id, origin.incarnation))
+    const advertised = host.origins.advertised
     for (let ref = 0; ref < local.length; ref++) {
-      if (local[ref]! < 0) continue
-      for (const fold of frame.origins[ref]!.folds) this.learnFold(fold, local[ref]!, now)
+      const origin = local[ref]!
+      if (origin < 0) continue
+      if (frame.origins[ref]!.known > advertised[origin]!) advertised[origin] = frame.origins[ref]!.known
+      for (const fold of frame.origins[ref]!.folds) this.learnFold(fold, origin, now)
     }
     const codec: OriginCodec = { size: local.length, toWire: (origin) => origin, toLocal: (ref) => local[ref]! }
     const changed = new Set<number>()

@@ -31,6 +31,11 @@ export class OriginTable {
   readonly incarnations: number[] = []
   /** Highest version of each origin whose changes are all held here. */
   readonly known: number[] = []
+  /**
+   * The highest version of each origin that any frame or store record claimed to hold: a
+   * restart folds a former incarnation only once it holds that much (docs/compaction.md).
+   */
+  readonly advertised: number[] = []
   readonly logs: OriginLog[] = []
   readonly dropped: boolean[] = []
   /** Wire number of each origin that is not dropped (-1 for dropped ones), in local order. */
@@ -88,6 +93,7 @@ export class OriginTable {
       this.ids[origin] = id
       this.incarnations[origin] = incarnation
       this.known[origin] = 0
+      this.advertised[origin] = 0
       this.logs[origin] = createLog()
       this.dropped[origin] = false
       this.wire[origin] = this.listed.length
@@ -99,6 +105,7 @@ export class OriginTable {
       this.ids.push(id)
       this.incarnations.push(incarnation)
       this.known.push(0)
+      this.advertised.push(0)
       this.logs.push(createLog())
       this.dropped.push(false)
       this.wire.push(this.listed.length)

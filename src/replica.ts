@@ -509,7 +509,20 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
         if (origins.known[origin]! >= final) folded.push(this.gossip.fold(origin))
       }
     }
+    this.foldFormerIncarnations(folded)
+    // The store gets the folded state whole: its records before would bring the departed back,
+    // and a restart would find the heir origin named but not its content.
+    if (folded.length > 0 && this.persistence) this.persist(true).catch((error) => this.reportStoreError(error))
+  }
+
+  /**
+   * Folds former incarnations of this id once nobody can hold more of them than this replica:
+   * every peer not known to have left reported holding no more, and no frame or store record
+   * ever claimed more (a peer this restart does not know yet may be the one that did).
+   */
+  private foldFormerIncarnations(folded: unknown[]): void {
     this.noteFormerIncarnations()
+    const origins = this.origins
     // Peers believed failed count too: one cut off may hold more of the former incarnation.
     const peers = this.membership.alivePeers()
     const hasSeeds = this.transport?.seeds().some((address) => address !== this.address) ?? false
@@ -520,10 +533,9 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
         continue
       }
       const held = origins.known[origin]!
+      if (origins.advertised[origin]! > held) continue
       if (peers.every((peer) => this.gossip.heardFrom(peer) && this.gossip.believedKnown(peer, origin) <= held)) folded.push(this.gossip.fold(origin))
     }
-    // The store gets the folded state whole: its records before would bring the departed back.
-    if (folded.length > 0 && this.persistence) this.persist(true).catch((error) => this.reportStoreError(error))
   }
 
   /**

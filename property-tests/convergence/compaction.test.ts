@@ -255,4 +255,13 @@ describe('folding departed instances under random schedules', () => {
       seed: -349015533, path: '1015:1:3:0:0:0:1:0:0:0:0:0:0:3:0:1:5:9:9:13:14:17:18:18:19:19:19:21:21:22:22:14:19:19:19:10', endOnFailure: true,
     })
   })
+
+  it('an heir that folds while alone writes the fold to its store, and a restart never folds a former heir origin holding less than was claimed (found by this property)', async () => {
+    // r1 left (heir r2#1), r3 joined, r2#1 wrote and crashed; its store named r2's heir origin
+    // but lacked the fold's content (the snapshot was skipped while r2#1 had no live peer). r2#2
+    // then folded that origin empty, before it knew r3, which held it, and r3 dropped r1's write.
+    await checkAsyncProperty(foldingProperty(), {
+      seed: 148675374, path: '931:0:0:0:0:0:0:0:3:1:3:3:6:6:11:15:19:23:23:25:23:21:21:16:16', endOnFailure: true,
+    })
+  })
 })
