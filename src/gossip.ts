@@ -406,12 +406,19 @@ export class GossipEngine implements SlotDecoder {
     }
   }
 
-  /** The fold records to list with `heir` in a frame: those applied here (and recent, for gossip). */
-  private appliedFolds(heir: number, recentOnly: boolean): readonly FrameFold[] {
+  /**
+   * The fold records to list with `heir` in a frame: those applied here that are recent (still
+   * gossiped) or whose batch the receiver may lack (it is believed to hold the heir below the
+   * record's `to`). The second kind reaches a replica that joined after gossip of the record
+   * ended together with the heir's versions that carry the fold, so a copy of the departed
+   * origin from elsewhere (a restart's store) is dropped rather than counted twice. `peerHolds`
+   * -1 lists every record applied here (a store record).
+   */
+  private appliedFolds(heir: number, peerHolds: number): readonly FrameFold[] {
     const records = this.folds.ofHeir(heir)
     if (records.length === 0) return records
     const known = this.host.origins.known[heir]!
-    return records.filter((record) => record.to <= known && (!recentOnly || record.forwarding))
+    return records.filter((record) => record.to <= known && (record.forwarding || record.to > peerHolds))
   }
 
   /**
@@ -428,7 +435,7 @@ export class GossipEngine implements SlotDecoder {
     writeVarUint(encoder, host.incarnation)
     encoding.writeVarString(encoder, '')
     writeMembers(encoder, members)
-    writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, false))
+    writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, -1))
     const groups = encoding.createEncoder()
     let groupCount = 0
     for (const index of host.origins.listed) {
@@ -580,7 +587,8 @@ export class GossipEngine implements SlotDecoder {
     writeVarUint(encoder, host.incarnation)
     encoding.writeVarString(encoder, host.address)
     writeMembers(encoder, host.membership.gossipable(host.now()))
-    writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, true))
+    const peerHolds = withDeltas ? belief ?? [] : null
+    writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, peerHolds === null ? Number.MAX_SAFE_INTEGER : peerHolds[heir] ?? 0))
     const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
     this.writeGroups(encoder, withDeltas ? belief ?? [] : null, budget, kind === FrameKind.Push, onGroup)
     this.writeDocs(encoder, kind, peerDocs)

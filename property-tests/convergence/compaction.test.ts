@@ -264,4 +264,14 @@ describe('folding departed instances under random schedules', () => {
       seed: 148675374, path: '931:0:0:0:0:0:0:0:3:1:3:3:6:6:11:15:19:23:23:25:23:21:21:16:16', endOnFailure: true,
     })
   })
+
+  it('a replica that joins after a fold stopped being gossiped learns it with the heir\'s versions (found by this property)', async () => {
+    // r1#1 left (heir r4#1, which later crashed); r8 joined after the record's gossip window and
+    // met r1#2, restarted on a store still holding r1#1: r8 counted r1#1's write twice.
+    await checkAsyncProperty(foldingProperty(), {
+      seed: 7771,
+      path: '185:3:5:16:10:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:9:11:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:10:11:12:7:14:17:27:32:34:38:37:4:4:4:6:7:5:42:40:40:47:5:23:36:36:47:48:35:42:48:48:48:58:58:58:62:66:63:67:71:61:77:74:59:81:92:92:95:104:84:94:94:96:95:92:92',
+      endOnFailure: true,
+    })
+  })
 })

@@ -99,4 +99,34 @@ describe('folds and stores', () => {
     settle(sim)
     for (const replica of sim.replicas() as CountedReplica[]) expect(replica.state.packets.global, replica.id).toBe(2)
   })
+
+  it('a replica that joins after a fold stopped being gossiped learns it with the heir\'s versions, so a restart\'s stale copy of the departed origin is not counted twice', async () => {
+    const sim = createSimulation({ seed: 5, latencyMs: [0, 2] })
+    const a = sim.spawn(Counted, { id: 'a', gossip }) as CountedReplica
+    sim.spawn(Counted, { id: 'b', gossip })
+    const c = sim.spawn(Counted, { id: 'c', gossip, persistence: memoryPersistence() }) as CountedReplica
+    await started()
+    a.state.packets.increment(2)
+    c.state.packets.increment(3)
+    settle(sim)
+    await c.flush()
+    await leave(sim, c)
+    // Past the gossip window of the fold record (10 failure time-outs): peers stop listing it.
+    sim.advance(20 * gossip.failureTimeoutMs)
+    const d = sim.spawn(Counted, { id: 'd', gossip }) as CountedReplica
+    settle(sim)
+    expect(d.state.packets.global).toBe(5)
+    // c restarts from a store that still holds its former incarnation, which its heir folded,
+    // and at first reaches only d.
+    sim.partition(['a', 'b'], ['c', 'd'])
+    sim.restart('c')
+    await started()
+    for (let step = 0; step < 200; step++) {
+      if (step === 100) sim.heal()
+      sim.advance(5)
+      for (const replica of sim.replicas() as CountedReplica[]) expect(replica.state.packets.global, `${replica.id} at ${sim.now()} ms`).toBeLessThanOrEqual(5)
+    }
+    settle(sim)
+    for (const replica of sim.replicas() as CountedReplica[]) expect(replica.state.packets.global, replica.id).toBe(5)
+  })
 })
