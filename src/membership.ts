@@ -78,6 +78,16 @@ export class Membership {
     return true
   }
 
+  /**
+   * A peer read back from the store of a former incarnation: kept as believed failed (contacted
+   * now and then, counted among the peers a restart's folds wait for) until its own gossip shows
+   * it live, or left, or the retention ends. Known members are left as they are.
+   */
+  restorePeer(record: MemberRecord, now: number): void {
+    if (record.id === this.self.id || this.members.has(record.id) || record.status !== STATUS_ALIVE) return
+    this.members.set(record.id, { ...record, progressAt: now, live: false })
+  }
+
   /** Marks members whose heartbeat stalled as failed (and back as live when it moves again). */
   detectFailures(now: number): void {
     for (const member of this.members.values()) {

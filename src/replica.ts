@@ -174,6 +174,12 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   private lastPersist: Promise<void> = Promise.resolve()
   /** Set once the store's records are applied: before that, nothing is written to it. */
   private storeReady = false
+  /** The peers the store's records name, as `incarnation:id` sorted: a new one is written down. */
+  private persistedPeers = ''
+  /** A member joined since the last round: its record goes to the store. */
+  private peerJoined = false
+  /** When the store was loaded: former incarnations wait a failure time-out before they fold. */
+  private restoredAt = 0
   /** A write to the store failed: the next one is a whole snapshot. */
   private storeFailed = false
 
@@ -459,12 +465,16 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
         this.emitter.emit('error', new ElasticStateError(`folding at ${this.id} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }))
       }
     }
+    if (this.peerJoined && this.persistence && this.storeReady) {
+      this.peerJoined = false
+      this.persist().catch((error) => this.reportStoreError(error))
+    }
     this.gossip.maintainFolds(this.membership.alivePeers())
     this.membership.prune(now, this.config.foldRetentionMs)
     this.gossip.collectDocUpdates()
     for (const target of this.chooseTargets()) this.gossip.push(target.peer, target.address)
     this.pruneStampTimes()
-    if (this.status === 'leaving') this.checkHandoff()
+    if (this.status === 'leaving') this.checkHandoff(true)
     if (reschedule) this.scheduleRound()
   }
 
@@ -527,6 +537,9 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     const peers = this.membership.alivePeers()
     const hasSeeds = this.transport?.seeds().some((address) => address !== this.address) ?? false
     if (this.membership.livePeers().length === 0 && hasSeeds) return
+    // Peers that joined after the store was written reach this replica only through gossip:
+    // give membership a failure time-out to bring them in before "every peer" is decided.
+    if (this.restoredFormer.size > 0 && this.scheduler.now() - this.restoredAt < this.config.failureTimeoutMs) return
     for (const origin of [...this.restoredFormer]) {
       if (origins.dropped[origin] || this.gossip.folds.of(origins.ids[origin]!, origins.incarnations[origin]!)) {
         this.restoredFormer.delete(origin)
@@ -558,19 +571,27 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   }
 
   private onMembership(event: MembershipEvent): void {
+    // A restart learns its former peers from the store (docs/compaction.md): the next round
+    // writes new ones down.
+    if (event.type === 'join') this.peerJoined = true
     if (event.type === 'join') this.emitter.emit('member-join', { id: event.id })
     else this.emitter.emit('member-leave', { id: event.id, reason: event.reason ?? 'failed' })
   }
 
-  /** Finishes a graceful leave once a live peer holds every own change, or on time-out. */
-  private checkHandoff(): void {
+  /**
+   * Finishes a graceful leave once a live peer holds every own change, or on time-out. `ask`
+   * (from a round, not from a received frame) asks an heir that has not echoed yet again: asked
+   * on every frame, a peer answering in its place (a restart of the heir's id) would keep the
+   * two sending to each other as fast as the network carries them.
+   */
+  private checkHandoff(ask = false): void {
     if (this.status !== 'leaving') return
     const awaiting = this.awaitingHeir
     if (awaiting) {
       // Announced: wait until the heir echoes the leave (so it knows to fold this instance),
       // asking it again every round, or give up after the leave time-out.
       if (this.heirEchoed || this.scheduler.now() - this.announcedAt >= this.config.leaveTimeoutMs) this.finishLeave()
-      else this.gossip.push(awaiting, awaiting.address)
+      else if (ask) this.gossip.push(awaiting, awaiting.address)
       return
     }
     const peers = this.membership.livePeers()
@@ -699,7 +720,11 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
         }
       }
       for (const member of frame.members) {
-        if (member.id !== this.id || member.status !== STATUS_LEFT) continue
+        if (member.id !== this.id) {
+          this.membership.restorePeer(member, this.scheduler.now())
+          continue
+        }
+        if (member.status !== STATUS_LEFT) continue
         this.formerLeft.add(member.incarnation)
         this.formerLeftRecords.set(member.incarnation, member)
       }
@@ -714,6 +739,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       if ((id === this.id || id === heirId) && incarnation < this.incarnation && !this.formerLeft.has(incarnation)) this.restoredFormer.add(origin)
     }
     this.storeReady = true
+    this.restoredAt = this.scheduler.now()
     return this.persist(true)
   }
 
@@ -727,29 +753,41 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     this.stampDirty()
     const docVectors = this.fields.map((field) => (field.doc ? docType.digest(field.doc).stateVector : undefined))
     const docsChanged = docVectors.some((vector, index) => vector !== undefined && !sameBytes(vector, this.persistedDocs[index]))
-    if (!snapshot && this.sequence === this.persistedTo && !docsChanged) return this.lastPersist
+    const peers = this.storedPeers()
+    const peersKey = peers.map((peer) => `${peer.incarnation}:${peer.id}`).sort().join(',')
+    if (!snapshot && this.sequence === this.persistedTo && !docsChanged && peersKey === this.persistedPeers) return this.lastPersist
     let write: Promise<void>
     // After a failed write the store may lack a record the next one continues: start over whole.
     if (snapshot || this.storeFailed || this.storeBytes > Math.max(1 << 20, 2 * this.storeSnapshotBytes)) {
       this.storeFailed = false
-      const record = this.gossip.encodeRecord([], null, [], [...this.formerLeftRecords.values()])
+      const record = this.gossip.encodeRecord([], null, [], [...this.formerLeftRecords.values(), ...peers])
       this.storeBytes = this.storeSnapshotBytes = record.length
       write = store.replace(record)
     } else {
       const from: number[] = []
       from[this.ownOrigin] = this.persistedTo
-      const record = this.gossip.encodeRecord(from, this.ownOrigin, this.persistedDocs)
+      const record = this.gossip.encodeRecord(from, this.ownOrigin, this.persistedDocs, peers)
       this.storeBytes += record.length
       write = store.append(record)
     }
     this.persistedTo = this.sequence
     this.persistedDocs = docVectors
+    this.persistedPeers = peersKey
     write = write.catch((error: unknown) => {
       this.storeFailed = true
       throw error
     })
     this.lastPersist = write
     return write
+  }
+
+  /**
+   * The peers a store record names, live or believed failed: a restart from it counts them
+   * among the peers its folds of former incarnations wait for, though it cannot reach them yet
+   * (docs/compaction.md).
+   */
+  private storedPeers(): MemberRecord[] {
+    return this.membership.alivePeers().map(({ id, incarnation, heartbeat, status, address }) => ({ id, incarnation, heartbeat, status, address }))
   }
 
   private closeStore(): Promise<void> {

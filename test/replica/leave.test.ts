@@ -50,6 +50,27 @@ describe('leave()', () => {
     expect(leaveEvents.sort()).toEqual(['a: c left', 'b: c left'])
   })
 
+  it('a leave whose heir\'s id restarted meanwhile asks once a round, not once per frame answered', async () => {
+    // r3 names r1#1 heir just as r1#1 leaves and restarts as r1#2 at the same address: r1#2
+    // answers every push, never as the heir. With zero latency, pushing again on every answer
+    // sent the two a million frames within one virtual millisecond.
+    const sim = createSimulation({ seed: 0, latencyMs: [0, 0], leaveStepMs: 10 })
+    const r1 = sim.spawn(Monitor, { id: 'r1', gossip })
+    sim.spawn(Monitor, { id: 'r2', gossip })
+    const r3 = sim.spawn(Monitor, { id: 'r3', gossip })
+    void r1.leave()
+    sim.advance(1)
+    sim.restart('r1')
+    const sentBefore = sim.network.stats().sent
+    const leaving = r3.leave()
+    sim.advance(gossip.leaveTimeoutMs + 100)
+    await leaving
+    expect(r3.status).toBe('stopped')
+    // Three peers at most, a push and an answer or two per round, over the leave time-out.
+    const rounds = (gossip.leaveTimeoutMs + 100) / gossip.intervalMs
+    expect(sim.network.stats().sent - sentBefore).toBeLessThan(3 * 6 * rounds)
+  })
+
   it('a replica with no peer and no seed leaves at once', async () => {
     const sim = createSimulation({ seed: 1 })
     const alone = sim.spawn(Monitor, { id: 'alone', gossip })
