@@ -107,7 +107,8 @@ function digestOf(replica: MonitorReplica): { bytes: number; origins: number; me
   const encoder = encoding.createEncoder()
   const members = internals.membership.gossipable(sim.now())
   writeMembers(encoder, members)
-  const foldsOf = (heir: number) => (replica as unknown as { gossip: { appliedFolds(heir: number, recent: boolean): never[] } }).gossip.appliedFolds(heir, true)
+  // As in a frame to a stable peer that holds every heir origin through its last version.
+  const foldsOf = (heir: number) => (replica as unknown as { gossip: { appliedFolds(heir: number, peerHolds: number): never[] } }).gossip.appliedFolds(heir, Number.MAX_SAFE_INTEGER)
   writeOrigins(encoder, internals.origins, foldsOf)
   return { bytes: encoding.length(encoder), origins: internals.origins.heldCount, members: members.length }
 }
