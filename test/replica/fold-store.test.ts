@@ -129,4 +129,27 @@ describe('folds and stores', () => {
     settle(sim)
     for (const replica of sim.replicas() as CountedReplica[]) expect(replica.state.packets.global, replica.id).toBe(5)
   })
+
+  it('a restart waits for the peers its store names: a write gossiped but never flushed survives the restart\'s fold', async () => {
+    const sim = createSimulation({ seed: 2, latencyMs: [0, 0] })
+    const r1 = sim.spawn(Counted, { id: 'r1', gossip, persistence: memoryPersistence() }) as CountedReplica
+    const r2 = sim.spawn(Counted, { id: 'r2', gossip }) as CountedReplica
+    await started()
+    settle(sim)
+    await r1.flush()
+    // Gossiped to r2 by the rounds, never flushed: r1's store does not have it.
+    r1.state.packets.increment(1)
+    sim.advance(10 * gossip.intervalMs)
+    expect(r2.state.packets.global).toBe(1)
+    sim.crash('r1')
+    // The restart cannot reach r2, and meets only a newcomer that never held r1's write.
+    sim.partition(['r2'], ['r1', 'r3'])
+    sim.restart('r1')
+    sim.spawn(Counted, { id: 'r3', gossip })
+    await started()
+    sim.advance(20 * gossip.failureTimeoutMs)
+    sim.heal()
+    settle(sim)
+    for (const replica of sim.replicas() as CountedReplica[]) expect(replica.state.packets.global, replica.id).toBe(1)
+  })
 })
