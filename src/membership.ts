@@ -34,6 +34,8 @@ interface LocalMember extends MemberRecord {
   /** Local time the heartbeat last moved (or the record was first seen). */
   progressAt: number
   live: boolean
+  /** A peer read back from a store and not heard of since: forgotten at this local time. */
+  restoredUntil?: number
 }
 
 export type MembershipEvent = { type: 'join' | 'leave'; id: string; reason?: 'left' | 'failed' }
@@ -80,12 +82,13 @@ export class Membership {
 
   /**
    * A peer read back from the store of a former incarnation: kept as believed failed (contacted
-   * now and then, counted among the peers a restart's folds wait for) until its own gossip shows
-   * it live, or left, or the retention ends. Known members are left as they are.
+   * now and then, counted among the peers a restart's folds wait for) until gossip brings news
+   * of it (live, or left), or for `forMs` otherwise: one that left or crashed while this
+   * instance was down may never be gossiped again. Known members are left as they are.
    */
-  restorePeer(record: MemberRecord, now: number): void {
+  restorePeer(record: MemberRecord, now: number, forMs: number): void {
     if (record.id === this.self.id || this.members.has(record.id) || record.status !== STATUS_ALIVE) return
-    this.members.set(record.id, { ...record, progressAt: now, live: false })
+    this.members.set(record.id, { ...record, progressAt: now, live: false, restoredUntil: now + forMs })
   }
 
   /** Marks members whose heartbeat stalled as failed (and back as live when it moves again). */
@@ -139,7 +142,8 @@ export class Membership {
   prune(now: number, retentionMs: number): void {
     for (const [key, departure] of this.departures) if (now - departure.at >= retentionMs) this.departures.delete(key)
     for (const [id, member] of this.members) {
-      if (member !== this.self && !member.live && now - member.progressAt >= retentionMs) this.members.delete(id)
+      if (member === this.self || member.live) continue
+      if (now - member.progressAt >= retentionMs || (member.restoredUntil !== undefined && now >= member.restoredUntil)) this.members.delete(id)
     }
   }
 

@@ -712,6 +712,8 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
 
   /** Applies the records a store holds, then starts the store over with one snapshot. */
   private restore(records: Uint8Array[]): Promise<void> {
+    // Every record names the peers known when it was written: the last one's are the latest.
+    let peers: MemberRecord[] = []
     for (const bytes of records) {
       const frame = parseFrame(bytes, this.fingerprint, null, { maxFrameBytes: Number.MAX_SAFE_INTEGER }, this.gossip)
       for (const origin of frame.origins) {
@@ -719,17 +721,19 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
           throw new LifecycleError(`replica ${this.id}: the persisted state holds incarnation ${origin.incarnation}, not older than this one (${this.incarnation}); incarnations must grow across restarts`)
         }
       }
+      peers = frame.members.filter((member) => member.id !== this.id)
       for (const member of frame.members) {
-        if (member.id !== this.id) {
-          this.membership.restorePeer(member, this.scheduler.now())
-          continue
-        }
+        if (member.id !== this.id) continue
         if (member.status !== STATUS_LEFT) continue
         this.formerLeft.add(member.incarnation)
         this.formerLeftRecords.set(member.incarnation, member)
       }
       this.gossip.restore(frame)
     }
+    // Waited for (by folds of former incarnations) until gossip brings news of them, or for
+    // the gossip window of a leave (10 failure time-outs) at most: past it, one that left while
+    // this instance was down is no longer gossiped as left.
+    for (const peer of peers) this.membership.restorePeer(peer, this.scheduler.now(), 10 * this.config.failureTimeoutMs)
     // What the store holds of former incarnations that did not leave (a crash or a stop): this
     // restart is the proof they are dead, and the store the proof none of them named an heir.
     const heirId = heirIdOf(this.id)

@@ -147,7 +147,8 @@ describe('folds and stores', () => {
     sim.restart('r1')
     sim.spawn(Counted, { id: 'r3', gossip })
     await started()
-    sim.advance(20 * gossip.failureTimeoutMs)
+    // Cut off for a while, though less than the 10 failure time-outs a stored peer is waited for.
+    sim.advance(8 * gossip.failureTimeoutMs)
     sim.heal()
     settle(sim)
     for (const replica of sim.replicas() as CountedReplica[]) expect(replica.state.packets.global, replica.id).toBe(1)
