@@ -178,7 +178,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   private persistedPeers = ''
   /** A member joined since the last round: its record goes to the store. */
   private peerJoined = false
-  /** When the store was loaded: former incarnations wait a failure time-out before they fold. */
+  /** When the store was loaded: former incarnations wait 10 failure time-outs before they fold. */
   private restoredAt = 0
   /** A write to the store failed: the next one is a whole snapshot. */
   private storeFailed = false
@@ -537,9 +537,11 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     const peers = this.membership.alivePeers()
     const hasSeeds = this.transport?.seeds().some((address) => address !== this.address) ?? false
     if (this.membership.livePeers().length === 0 && hasSeeds) return
-    // Peers that joined after the store was written reach this replica only through gossip:
-    // give membership a failure time-out to bring them in before "every peer" is decided.
-    if (this.restoredFormer.size > 0 && this.scheduler.now() - this.restoredAt < this.config.failureTimeoutMs) return
+    // Peers the store does not name (joined after its last record, or known only to a peer
+    // that is itself restarting) reach this replica only through gossip, and one may be cut off
+    // for a while: give membership the window of a leave's gossip (10 failure time-outs) to
+    // bring them in before "every peer" is decided.
+    if (this.restoredFormer.size > 0 && this.scheduler.now() - this.restoredAt < 10 * this.config.failureTimeoutMs) return
     for (const origin of [...this.restoredFormer]) {
       if (origins.dropped[origin] || this.gossip.folds.of(origins.ids[origin]!, origins.incarnations[origin]!)) {
         this.restoredFormer.delete(origin)

@@ -273,6 +273,17 @@ describe('folding departed instances under random schedules', () => {
     await checkAsyncProperty(foldingProperty(), { seed: 777, path: '1249:0:1:0:0:0:1:1:9:8:18:18:22:24:24:30:34:35:36:39:39:43:42:42:42:48:47:48:48:51:50:46:62:65:66:66:66:46', endOnFailure: true })
   })
 
+  it('a restart gives gossip ten failure time-outs to bring in the peers its store does not name (found by this property)', async () => {
+    // r2#1 and r3#1 crashed after unflushed writes that only r4 (spawned after r2's last store
+    // record) still held; r4 was cut off for three failure time-outs while r2#2 restarted, and
+    // r2#2 folded r2#1 without its write one failure time-out after the restart.
+    await checkAsyncProperty(foldingProperty(true), {
+      seed: 97531,
+      path: '1557:0:0:4:0:9:0:3:6:2:1:2:4:1:2:4:1:4:1:1:2:2:1:5:2:2:1:1:2:1:2:1:3:3:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:3:10:9:9:9:15:15:21:21:21:34:34:34:38:20:0:8:0:0:3:29:28:28:39:40:20:29:27:32:32:44:43:43:47:46:46:46:49:29:0:0:0:0:0:0:20:25:31:39:41:42:41:41:41:46:48:8:30:32:32:32:11:15:20:30:21:21:21',
+      endOnFailure: true,
+    })
+  })
+
   it('a restart folds the heir origin of its crashed former incarnation that only peers still held (found by this property)', async () => {
     // r5#1 became r4's heir, folded it, and crashed; r5#2 restarted without that heir origin in
     // its store and learnt it by gossip. Restarts used to fold only what their store held.
