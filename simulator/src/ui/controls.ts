@@ -107,7 +107,9 @@ export class Controls {
     setClass(byId('play'), 'active', view.playing)
     setClass(byId('pause'), 'active', !view.playing)
     const focused = document.activeElement as HTMLInputElement
-    if (![this.rate, this.flows, this.skew].includes(focused)) this.showTraffic(view.settings.traffic)
+    // Not over a control the user is on: a view made before their change reached the run would
+    // undo it (a traffic box unticked, ticked again by the next frame, until the run caught up).
+    if (![this.rate, this.flows, this.skew, this.trafficOn].includes(focused)) this.showTraffic(view.settings.traffic)
     if (![this.loss, this.duplicate, this.latencyMin, this.latencyMax].includes(focused)) this.showNetwork(view.settings)
   }
 
