@@ -360,10 +360,8 @@ export class GossipEngine implements SlotDecoder {
         this.foldedSelfReported = true
         host.reportError(new ElasticStateError(`replica ${host.id}: peers folded this incarnation into ${host.origins.ids[heir]} (it was taken for departed); its writes after version ${fold.to} no longer reach them; restart it under a new incarnation`))
       }
-      // After a graceful leave, kept (never applied: the own origin is not dropped), so the
-      // frames this replica still sends list it with the heir origin they may carry: a peer
-      // holding both copies drops ours. Otherwise (or naming an own origin heir) ignored.
-      if (host.membership.self.status !== STATUS_LEFT || heir === host.ownOrigin || heir === host.heirOriginIfAny) return
+      // Kept (never applied: the own origin is not dropped), so the frames this replica still
+      // sends list it with the heir origin they may carry: a peer holding both copies drops ours.
     }
     if (this.folds.of(fold.id, fold.incarnation)) return
     this.folds.add({ id: fold.id, incarnation: fold.incarnation, from: fold.from, to: fold.to, heir, learnedAt: now, forwarding: true })
