@@ -339,8 +339,7 @@ export class GossipEngine implements SlotDecoder {
   /** Local number of a frame's origin; -1 for a folded one (its data is ignored). */
   private localOrigin(id: string, incarnation: number): number {
     const known = this.host.origins.lookup(id, incarnation)
-    // A record folding this very incarnation (kept after a graceful leave) leaves it as it was.
-    const record = known === this.host.ownOrigin ? undefined : this.folds.of(id, incarnation)
+    const record = this.folds.of(id, incarnation)
     if (record) {
       // The sender still holds a folded origin (a store restored from before the fold, a replica
       // back from a partition): pass the record on again so it drops it, and never folds it twice.
@@ -360,8 +359,7 @@ export class GossipEngine implements SlotDecoder {
         this.foldedSelfReported = true
         host.reportError(new ElasticStateError(`replica ${host.id}: peers folded this incarnation into ${host.origins.ids[heir]} (it was taken for departed); its writes after version ${fold.to} no longer reach them; restart it under a new incarnation`))
       }
-      // Kept (never applied: the own origin is not dropped), so the frames this replica still
-      // sends list it with the heir origin they may carry: a peer holding both copies drops ours.
+      return
     }
     if (this.folds.of(fold.id, fold.incarnation)) return
     this.folds.add({ id: fold.id, incarnation: fold.incarnation, from: fold.from, to: fold.to, heir, learnedAt: now, forwarding: true })
@@ -392,7 +390,7 @@ export class GossipEngine implements SlotDecoder {
       dropped = false
       for (const record of this.folds.all()) {
         const departed = host.origins.lookup(record.id, record.incarnation)
-        if (departed < 0 || host.origins.dropped[departed] || departed === host.ownOrigin) continue
+        if (departed < 0 || host.origins.dropped[departed]) continue
         if (host.origins.known[record.heir]! < record.to) continue
         for (const field of host.fields) {
           if (!field.ops?.dropOrigin) continue
