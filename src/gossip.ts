@@ -311,7 +311,7 @@ export class GossipEngine implements SlotDecoder {
     if (this.folds.size === 0) return
     const host = this.host
     const now = host.now()
-    const windowMs = 10 * host.config.failureTimeoutMs
+    const windowMs = host.membership.gossipWindowMs
     for (const record of [...this.folds.all()]) {
       const age = now - record.learnedAt
       if (record.forwarding && age >= windowMs && peers.every((peer) => this.believedKnown(peer, record.heir) >= record.to)) record.forwarding = false
@@ -424,7 +424,8 @@ export class GossipEngine implements SlotDecoder {
   /**
    * A record for persistence: the changes after `from` (by local origin) of `origin` alone, or
    * of every origin when `origin` is null, and each doc's content after its state vector in
-   * `docsSince` (all of it when that entry is missing). No members, no size budget, a checksum.
+   * `docsSince` (all of it when that entry is missing), and `members` (the peers known, and for a
+   * snapshot the former incarnations' leaves). No size budget, a checksum.
    */
   encodeRecord(from: readonly number[], origin: number | null, docsSince: readonly (Uint8Array | undefined)[], members: readonly MemberRecord[] = []): Uint8Array {
     const host = this.host

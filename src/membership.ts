@@ -91,6 +91,14 @@ export class Membership {
     this.members.set(record.id, { ...record, progressAt: now, live: false, restoredUntil: now + forMs })
   }
 
+  /**
+   * How long a leave (and a fold record) is still gossiped: 10 failure time-outs. A restart
+   * waits as long for news of its former peers (docs/compaction.md).
+   */
+  get gossipWindowMs(): number {
+    return 10 * this.failureTimeoutMs
+  }
+
   /** Marks members whose heartbeat stalled as failed (and back as live when it moves again). */
   detectFailures(now: number): void {
     for (const member of this.members.values()) {
@@ -180,7 +188,7 @@ export class Membership {
    * but no longer sent, so frames do not grow with every instance that ever left.
    */
   gossipable(now: number): MemberRecord[] {
-    const tombstoneMs = 10 * this.failureTimeoutMs
+    const tombstoneMs = this.gossipWindowMs
     return [...this.members.values()].filter((member) =>
       member.live || (member.status === STATUS_LEFT && (member === this.self || now - member.progressAt < tombstoneMs)))
   }

@@ -541,7 +541,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     // that is itself restarting) reach this replica only through gossip, and one may be cut off
     // for a while: give membership the window of a leave's gossip (10 failure time-outs) to
     // bring them in before "every peer" is decided.
-    if (this.restoredFormer.size > 0 && this.scheduler.now() - this.restoredAt < 10 * this.config.failureTimeoutMs) return
+    if (this.restoredFormer.size > 0 && this.scheduler.now() - this.restoredAt < this.membership.gossipWindowMs) return
     for (const origin of [...this.restoredFormer]) {
       if (origins.dropped[origin] || this.gossip.folds.of(origins.ids[origin]!, origins.incarnations[origin]!)) {
         this.restoredFormer.delete(origin)
@@ -735,7 +735,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     // Waited for (by folds of former incarnations) until gossip brings news of them, or for
     // the gossip window of a leave (10 failure time-outs) at most: past it, one that left while
     // this instance was down is no longer gossiped as left.
-    for (const peer of peers) this.membership.restorePeer(peer, this.scheduler.now(), 10 * this.config.failureTimeoutMs)
+    for (const peer of peers) this.membership.restorePeer(peer, this.scheduler.now(), this.membership.gossipWindowMs)
     // What the store holds of former incarnations that did not leave (a crash or a stop): this
     // restart is the proof they are dead, and the store the proof none of them named an heir.
     const heirId = heirIdOf(this.id)
