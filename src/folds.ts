@@ -20,6 +20,11 @@ export interface FoldRecord extends FrameFold {
   forwarding: boolean
 }
 
+/** Origin id of an instance's heir origin: what it took over from folded instances (docs/compaction.md). */
+export function heirIdOf(id: string): string {
+  return `${id}\u0000heir`
+}
+
 function foldKey(id: string, incarnation: number): string {
   return `${incarnation}:${id}`
 }

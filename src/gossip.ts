@@ -22,7 +22,7 @@ import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, GroupSlots, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import type { OriginTable } from './origin-table.js'
-import { type FoldRecord, FoldRegistry } from './folds.js'
+import { type FoldRecord, FoldRegistry, heirIdOf } from './folds.js'
 import type { FrameFold } from './frame.js'
 
 export interface GossipConfig {
@@ -116,6 +116,12 @@ export class GossipEngine implements SlotDecoder {
   /** Cells held back because their binding was not held here (see crdts/flow-table-bindings.ts). */
   missingBindings = 0
   private foldedSelfReported = false
+  /**
+   * After a graceful leave, the heir's record folding this very incarnation: never applied (the
+   * own origin stays), but listed with the heir origin in the frames this replica still sends,
+   * so a peer that gets the heir's copy of our writes from us drops our own copy with it.
+   */
+  private selfFold: FoldRecord | null = null
   private droppedOriginReported = false
   /** Local origin numbers as wire numbers: the frame lists the origins that are not dropped. */
   private readonly wireOrigins: OriginCodec
@@ -359,6 +365,11 @@ export class GossipEngine implements SlotDecoder {
         this.foldedSelfReported = true
         host.reportError(new ElasticStateError(`replica ${host.id}: peers folded this incarnation into ${host.origins.ids[heir]} (it was taken for departed); its writes after version ${fold.to} no longer reach them; restart it under a new incarnation`))
       }
+      const self = host.membership.self
+      if (self.status === STATUS_LEFT && self.heir && this.selfFold === null
+        && host.origins.ids[heir] === heirIdOf(self.heir) && host.origins.incarnations[heir] === self.heirIncarnation) {
+        this.selfFold = { id: fold.id, incarnation: fold.incarnation, from: fold.from, to: fold.to, heir, learnedAt: now, forwarding: true }
+      }
       return
     }
     if (this.folds.of(fold.id, fold.incarnation)) return
@@ -416,9 +427,12 @@ export class GossipEngine implements SlotDecoder {
    */
   private appliedFolds(heir: number, peerHolds: number): readonly FrameFold[] {
     const records = this.folds.ofHeir(heir)
-    if (records.length === 0) return records
     const known = this.host.origins.known[heir]!
-    return records.filter((record) => record.to <= known && (record.forwarding || record.to > peerHolds))
+    const self = this.selfFold !== null && this.selfFold.heir === heir && this.selfFold.to <= known ? this.selfFold : null
+    if (records.length === 0) return self ? [self] : records
+    const listed = records.filter((record) => record.to <= known && (record.forwarding || record.to > peerHolds))
+    if (self) listed.push(self)
+    return listed
   }
 
   /**

@@ -21,10 +21,8 @@ import { parseFrame } from './frame.js'
 import { type Emitter, type ReplicaEvents, createEmitter } from './events.js'
 import { type ReplicaStats, StatsCounters } from './stats.js'
 
-/** Origin id of an instance's heir origin: what it took over from folded instances (docs/compaction.md). */
-export function heirIdOf(id: string): string {
-  return `${id}\u0000heir`
-}
+import { heirIdOf } from './folds.js'
+export { heirIdOf }
 
 export interface GossipOptions {
   /** Time between gossip rounds (default 100 ms). */

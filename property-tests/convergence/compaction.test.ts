@@ -284,6 +284,17 @@ describe('folding departed instances under random schedules', () => {
     })
   })
 
+  it('a replica still leaving relays its heir origin with the fold record of itself (found by this property)', async () => {
+    // r1#1, leaving with heir r2#1, learnt r2's heir origin (which holds r1#1's writes) but
+    // dropped the record folding r1#1, and passed the heir origin on to r4 without it: r4 held
+    // both copies and counted r1#1's writes twice.
+    await checkAsyncProperty(foldingProperty(true), {
+      seed: 97531,
+      path: '2205:38:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:37:39:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:38:51:50:55:55:55:55:64:64:72:76:79:79:79:89:93:93:98:98:103:116:121:121:121:145:149:149:155:170:170:150',
+      endOnFailure: true,
+    })
+  })
+
   it('a restart folds the heir origin of its crashed former incarnation that only peers still held (found by this property)', async () => {
     // r5#1 became r4's heir, folded it, and crashed; r5#2 restarted without that heir origin in
     // its store and learnt it by gossip. Restarts used to fold only what their store held.
