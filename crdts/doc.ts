@@ -80,10 +80,28 @@ export function covers(peer: DocDigest, own: DocDigest): boolean {
   return true
 }
 
-/** Sync step 2 for a peer's state vector: what it lacks, plus our delete set. */
+/**
+ * Sync step 2 for a peer's state vector: what it lacks of the integrated content, plus our delete
+ * set. Structs and deletions Yjs keeps pending (waiting for items this replica does not hold) are
+ * left out, although Yjs would send them: a pending struct may share its id with a different,
+ * integrated one (two updates naming the same item, which only a forged frame makes), and the
+ * peer would then keep the pending copy while this replica shows the integrated one, for good
+ * (found by the frame fuzzer, docs/fuzzing.md). Pending content travels from the replicas that
+ * hold it integrated, as every other content does. Store records are made here too, so they hold
+ * what this replica shows.
+ */
 export function step2For(state: DocState, peerStateVector: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()
-  syncProtocol.writeSyncStep2(encoder, state.doc, peerStateVector)
+  const store = state.doc.store
+  const { pendingStructs, pendingDs } = store
+  store.pendingStructs = null
+  store.pendingDs = null
+  try {
+    syncProtocol.writeSyncStep2(encoder, state.doc, peerStateVector)
+  } finally {
+    store.pendingStructs = pendingStructs
+    store.pendingDs = pendingDs
+  }
   return encoding.toUint8Array(encoder)
 }
 
