@@ -80,7 +80,7 @@ function later(a: Base, b: Base): boolean {
 function decides(state: FlowTableState, entry: number, recorder: number, origin: number, base: Base): boolean {
   for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
     if (cell === recorder) continue
-    const other = state.removals[cell]?.get(origin)
+    const other = state.removals.get(cell)?.get(origin)
     if (other && !later(base, other)) return false
   }
   return true
@@ -123,7 +123,7 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
   const moves = !isCovered(state, source, sourceHighest)
   const sourceBase = sourceHighest && sourceHighest.life === state.numbers[metaOf(state, source) + META_LIFE] ? sourceHighest : undefined
   const heirVisible = heir >= 0 && !isCovered(state, heir, highestBase(state, entry, into))
-  const sourceRemovals = state.removals[source]
+  const sourceRemovals = state.removals.get(source)
 
   let start: Start = 'keep'
   let rebaseBy: Base | undefined
@@ -136,7 +136,7 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
     start = 'restart' // covered: a write to it starts a new life
   }
 
-  const heirRemovals = heir >= 0 ? state.removals[heir] : undefined
+  const heirRemovals = heir >= 0 ? state.removals.get(heir) : undefined
   const removals: [number, Base][] = []
   if (sourceRemovals) {
     for (const [origin, base] of sourceRemovals) {
@@ -242,7 +242,7 @@ function applyPlan(state: FlowTableState, plan: EntryPlan, into: number): void {
   }
   if ((plan.moves || plan.carriesLast) && state.numbers[metaOf(state, source) + META_LAST]! > state.numbers[metaOf(state, heir) + META_LAST]!) state.numbers[metaOf(state, heir) + META_LAST] = state.numbers[metaOf(state, source) + META_LAST]!
   if (plan.removals.length > 0) {
-    let removed = state.removals[heir]
+    let removed = state.removals.get(heir)
     if (!removed) {
       removed = setRemovals(state, heir, new Map())
       state.entryRemovals[entry]! += 1
@@ -295,7 +295,7 @@ export function dropOrigin(state: FlowTableState, origin: number): void {
       entries.add(state.links[cell * LINKS + LINK_ENTRY]!)
       continue
     }
-    const removed = state.removals[cell]
+    const removed = state.removals.get(cell)
     if (removed?.delete(origin) && removed.size === 0) {
       clearRemovals(state, cell)
       state.entryRemovals[state.links[cell * LINKS + LINK_ENTRY]!]! -= 1
@@ -321,8 +321,8 @@ export function dropOrigin(state: FlowTableState, origin: number): void {
 }
 
 function freeCell(state: FlowTableState, entry: number, cell: number): void {
-  if (state.removals[cell]) state.entryRemovals[entry]! -= 1
-  state.removals[cell] = undefined
+  if (state.removals.has(cell)) state.entryRemovals[entry]! -= 1
+  state.removals.delete(cell)
   for (let column = 0; column < state.objectWidth; column++) state.objects[cell * state.objectWidth + column] = undefined
   setFlags(state, cell, 0)
   state.numbers[metaOf(state, cell) + META_VERSION] = 0

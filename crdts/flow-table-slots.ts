@@ -102,7 +102,7 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
     const life = state.numbers[meta + META_LIFE]!
     const writeVersion = (flags & HAS_WRITES) !== 0 ? state.numbers[meta + META_WRITE_VERSION]! : 0
     const lastMs = state.numbers[meta + META_LAST]!
-    const removed = (flags & HAS_REMOVALS) !== 0 ? state.removals[slot] : undefined
+    const removed = (flags & HAS_REMOVALS) !== 0 ? state.removals.get(slot) : undefined
     const generation = state.links[slot * LINKS + LINK_GENERATION]!
     let head = (writeVersion > 0 ? HEAD_WRITES : 0) | (lastMs > 0 ? HEAD_LAST : 0) | (removed ? HEAD_REMOVALS : 0)
     if (interned) {

@@ -74,7 +74,7 @@ export const WRITTEN = 2
 /** The cell has field writes in its current life. */
 export const HAS_WRITES = 4
 export const IN_USE = 8
-/** The cell holds deletions (`removals[cell]` is set): lets the hot paths skip that array. */
+/** The cell holds deletions (`removals` has the cell): lets the hot paths skip that array. */
 export const HAS_REMOVALS = 16
 
 /** What a deletion observed of another origin's cell. */
@@ -127,7 +127,8 @@ export interface FlowTableState {
   /** Numbers per cell row: `width` field columns plus `META_WIDTH`. */
   readonly stride: number
   objects: unknown[]
-  removals: (Map<number, Base> | undefined)[]
+  /** Deletions by cell, only for cells that hold some (`HAS_REMOVALS`): most cells never do. */
+  removals: Map<number, Map<number, Base>>
   cellCount: number
   freeCells: number[]
   /** Where the next expiry sweep resumes. */
@@ -201,7 +202,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     entryCount: 0, freeEntries: [],
     links: newLinks(cellCapacity),
     bindings: [], ownedOrigins: new Set(),
-    numbers: new Float64Array(cellCapacity * (width + META_WIDTH)), objects: [], removals: [],
+    numbers: new Float64Array(cellCapacity * (width + META_WIDTH)), objects: [], removals: new Map(),
     cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
   }
 }
@@ -252,7 +253,7 @@ function newLinks(cells: number): Int32Array {
 /** Sets a cell's deletions (and its HAS_REMOVALS flag); returns them. */
 /** @internal shared with flow-table-slots.ts and flow-table-fold.ts */
 export function setRemovals(state: FlowTableState, cell: number, removed: Map<number, Base>): Map<number, Base> {
-  state.removals[cell] = removed
+  state.removals.set(cell, removed)
   setFlags(state, cell, flagsOf(state, cell) | HAS_REMOVALS)
   return removed
 }
@@ -260,7 +261,7 @@ export function setRemovals(state: FlowTableState, cell: number, removed: Map<nu
 /** Clears a cell's deletions (and its HAS_REMOVALS flag). */
 /** @internal shared with flow-table-slots.ts and flow-table-fold.ts */
 export function clearRemovals(state: FlowTableState, cell: number): void {
-  state.removals[cell] = undefined
+  state.removals.delete(cell)
   setFlags(state, cell, flagsOf(state, cell) & ~HAS_REMOVALS)
 }
 
@@ -339,7 +340,7 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
   setFlags(state, cell, IN_USE)
   clearValues(state, cell)
   state.numbers[metaOf(state, cell) + META_LIFE] = 0
-  state.removals[cell] = undefined
+  state.removals.delete(cell)
   return cell
 }
 
@@ -382,7 +383,7 @@ export function highestBase(state: FlowTableState, entry: number, origin: number
   if (state.entryRemovals[entry] === 0) return undefined
   let best: Base | undefined
   for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
-    const base = state.removals[cell]?.get(origin)
+    const base = state.removals.get(cell)?.get(origin)
     if (base && (!best || base.life > best.life || (base.life === best.life && base.writeVersion > best.writeVersion))) best = base
   }
   return best
@@ -428,7 +429,7 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
   if (own < 0) own = allocateOwnCell(state, entry, origin)
   for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
     if (cell === own || (flagsOf(state, cell) & HAS_WRITES) === 0) continue
-    let removed = state.removals[own]
+    let removed = state.removals.get(own)
     if (!removed) {
       removed = setRemovals(state, own, new Map())
       state.entryRemovals[entry]! += 1
@@ -671,7 +672,7 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
       const next = state.links[cell * LINKS + LINK_NEXT]!
       setFlags(state, cell, 0)
       state.numbers[metaOf(state, cell) + META_VERSION] = 0
-      state.removals[cell] = undefined
+      state.removals.delete(cell)
       releaseOrdinal(state, cell)
       state.freeCells.push(cell)
       cell = next

@@ -57,7 +57,7 @@ export function flowMentions(state: FlowTableState, origin: number): string[] {
     if (!inUse(state, cell)) continue
     const key = String(state.entryKey[state.links[cell * LINKS + LINK_ENTRY]!])
     if (state.links[cell * LINKS + LINK_ORIGIN] === origin) found.push(`cell ${cell} of flow ${key}`)
-    if (state.removals[cell]?.has(origin)) found.push(`a base in cell ${cell} (origin ${state.links[cell * LINKS + LINK_ORIGIN]}) of flow ${key}`)
+    if (state.removals.get(cell)?.has(origin)) found.push(`a base in cell ${cell} (origin ${state.links[cell * LINKS + LINK_ORIGIN]}) of flow ${key}`)
   }
   return found
 }
@@ -74,7 +74,7 @@ export function flowBookkeeping(state: FlowTableState): string[] {
       if (state.entryKey[state.links[cell * LINKS + LINK_ENTRY]!] === undefined) problems.push(`cell ${cell} belongs to a dropped entry`)
     } else if (!free.has(cell)) {
       problems.push(`cell ${cell} is neither in use nor free`)
-    } else if (state.removals[cell] !== undefined) {
+    } else if (state.removals.get(cell) !== undefined) {
       problems.push(`free cell ${cell} keeps removals`)
     }
   }
@@ -85,8 +85,8 @@ export function flowBookkeeping(state: FlowTableState): string[] {
     for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
       cells++
       if (!inUse(state, cell) || state.links[cell * LINKS + LINK_ENTRY] !== entry) problems.push(`flow ${String(key)} lists cell ${cell}, not its own`)
-      if (state.removals[cell] !== undefined) withRemovals++
-      if (state.removals[cell]?.size === 0) problems.push(`flow ${String(key)}: cell ${cell} has an empty removals map`)
+      if (state.removals.get(cell) !== undefined) withRemovals++
+      if (state.removals.get(cell)?.size === 0) problems.push(`flow ${String(key)}: cell ${cell} has an empty removals map`)
       if (cells > state.cellCount) { problems.push(`flow ${String(key)}: cell list loops`); break }
     }
     if (withRemovals !== state.entryRemovals[entry]) problems.push(`flow ${String(key)}: entryRemovals ${state.entryRemovals[entry]} but ${withRemovals} cells hold removals`)

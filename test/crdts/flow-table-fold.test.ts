@@ -140,7 +140,7 @@ describe('flowTable: folding a departed origin', () => {
     expect(cellOrigins(heir, 'flow')).toEqual([1])
     const own = heir.entryOwn[lookup(heir, 'flow')]!
     expect(heir.numbers[metaOf(heir, own) + META_LIFE]).toBeGreaterThan(lifeBefore)
-    expect(heir.removals[own]).toBeUndefined()
+    expect(heir.removals.get(own)).toBeUndefined()
   })
 
   it('keeps deletions the departed origin made of a third origin\'s cell', () => {
@@ -151,7 +151,7 @@ describe('flowTable: folding a departed origin', () => {
     expect(global(heir, 'flow', 'packets')).toBe(1)
     fold(system, 0, 1)
     expect(global(heir, 'flow', 'packets')).toBe(1)
-    const base = heir.removals[heir.entryOwn[lookup(heir, 'flow')]!]?.get(2)
+    const base = heir.removals.get(heir.entryOwn[lookup(heir, 'flow')]!)?.get(2)
     expect(base?.counters[heir.fieldByName.get('packets')!.offset]).toBe(5)
   })
 

@@ -73,7 +73,7 @@ describe('a removal that names an origin folded away here is dropped, not stored
     const cell = flowTableOps.applySlot(state, 0, 1, {
       key: 'flow', ordinal: -1, generation: 0, life: 1, writeVersion: 1, lastMs: 0, numbers: new Array(width).fill(1), objects: [], removed: [base(1)],
     }, foldedOrigin)
-    expect(state.removals[cell]).toBeUndefined()
+    expect(state.removals.get(cell)).toBeUndefined()
     const encoder = createEncoder()
     flowTableOps.encodeSlot(encoder, state, cell, foldedOrigin)
     expect(toBytes(encoder).length).toBeGreaterThan(0)
