@@ -665,7 +665,7 @@ export class GossipEngine implements SlotDecoder {
     let coveredTo = to
     const fieldCount = host.fields.length
     for (let i = host.origins.firstAfter(origin, from); i < log.length; i++) {
-      const version = log.versions[i]!
+      const version = log.base + log.versions[i]!
       if (version > to) break
       const field = log.fields[i]!
       const slot = log.slots[i]!

@@ -16,14 +16,28 @@
  */
 
 export interface OriginLog {
-  versions: Float64Array
+  /**
+   * Each entry's version as an offset from `base` (read it with `versionAt`): four bytes while
+   * the log spans fewer than 2^32 versions, which is all but always, else eight with `base` 0.
+   */
+  versions: Uint32Array | Float64Array
+  base: number
+  /** Whether `versions` holds whole versions (eight bytes each, `base` 0). */
+  wide: boolean
   fields: Uint16Array
   slots: Int32Array
   length: number
 }
 
+const MAX_OFFSET = 0xffffffff
+
 function createLog(capacity = 16): OriginLog {
-  return { versions: new Float64Array(capacity), fields: new Uint16Array(capacity), slots: new Int32Array(capacity), length: 0 }
+  return { versions: new Uint32Array(capacity), base: 0, wide: false, fields: new Uint16Array(capacity), slots: new Int32Array(capacity), length: 0 }
+}
+
+/** The version of entry `i` of `log`. */
+export function versionAt(log: OriginLog, i: number): number {
+  return log.base + log.versions[i]!
 }
 
 export class OriginTable {
@@ -118,7 +132,9 @@ export class OriginTable {
   append(origin: number, version: number, field: number, slot: number): void {
     let log = this.logs[origin]!
     if (log.length === log.versions.length) log = this.grow(origin, log)
-    log.versions[log.length] = version
+    if (log.length === 0) log.base = log.wide ? 0 : version
+    else if (!log.wide && version - log.base > MAX_OFFSET) log = this.grow(origin, log, log.versions.length, version)
+    log.versions[log.length] = version - log.base
     log.fields[log.length] = field
     log.slots[log.length] = slot
     log.length++
@@ -127,11 +143,12 @@ export class OriginTable {
   /** Index of the first log entry with a version above `since`. */
   firstAfter(origin: number, since: number): number {
     const log = this.logs[origin]!
+    const offset = since - log.base
     let low = 0
     let high = log.length
     while (low < high) {
       const mid = (low + high) >>> 1
-      if (log.versions[mid]! <= since) low = mid + 1
+      if (log.versions[mid]! <= offset) low = mid + 1
       else high = mid
     }
     return low
@@ -142,7 +159,7 @@ export class OriginTable {
     const log = this.logs[origin]!
     let kept = 0
     for (let i = 0; i < log.length; i++) {
-      if (!isCurrent(log.fields[i]!, log.slots[i]!, log.versions[i]!)) continue
+      if (!isCurrent(log.fields[i]!, log.slots[i]!, log.base + log.versions[i]!)) continue
       log.versions[kept] = log.versions[i]!
       log.fields[kept] = log.fields[i]!
       log.slots[kept] = log.slots[i]!
@@ -158,17 +175,27 @@ export class OriginTable {
    */
   resize(origin: number, capacity: number): void {
     const log = this.logs[origin]!
-    if (capacity !== log.versions.length && capacity >= log.length) this.grow(origin, log, capacity)
+    // A wide log is moved even to the same room: the compaction before may have narrowed its span.
+    if ((capacity !== log.versions.length || log.wide) && capacity >= log.length) this.grow(origin, log, capacity)
   }
 
-  private grow(origin: number, log: OriginLog, capacity = Math.max(16, log.versions.length * 2)): OriginLog {
-    const versions = new Float64Array(capacity)
-    versions.set(log.versions.subarray(0, log.length))
+  /**
+   * Moves the log to arrays of `capacity` entries. Offsets are taken from the first entry again,
+   * in four bytes each when the entries and `next` (a version about to be appended) span fewer
+   * than 2^32 versions, else as whole versions in eight.
+   */
+  private grow(origin: number, log: OriginLog, capacity = Math.max(16, log.versions.length * 2), next = -1): OriginLog {
+    const first = log.length > 0 ? versionAt(log, 0) : Math.max(next, 0)
+    const last = Math.max(log.length > 0 ? versionAt(log, log.length - 1) : first, next)
+    const narrow = last - first <= MAX_OFFSET
+    const base = narrow ? first : 0
+    const versions = narrow ? new Uint32Array(capacity) : new Float64Array(capacity)
+    for (let i = 0; i < log.length; i++) versions[i] = versionAt(log, i) - base
     const fields = new Uint16Array(capacity)
     fields.set(log.fields.subarray(0, log.length))
     const slots = new Int32Array(capacity)
     slots.set(log.slots.subarray(0, log.length))
-    const grown: OriginLog = { versions, fields, slots, length: log.length }
+    const grown: OriginLog = { versions, base, wide: !narrow, fields, slots, length: log.length }
     this.logs[origin] = grown
     return grown
   }

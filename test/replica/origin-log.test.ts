@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
 import { createSimulation } from '../../src/sim/index.js'
-import { OriginTable, type OriginLog } from '../../src/origin-table.js'
+import { OriginTable, type OriginLog, versionAt } from '../../src/origin-table.js'
 import { gossip } from './support.js'
 
 describe('OriginTable.resize', () => {
@@ -25,7 +25,7 @@ describe('OriginTable.resize', () => {
     const log = table.logs[0]!
     expect(log.versions.length).toBe(70)
     expect(log.length).toBe(50)
-    expect([...log.versions.subarray(0, 50)]).toEqual(Array.from({ length: 50 }, (_, i) => 2 * (i + 1)))
+    expect(Array.from({ length: 50 }, (_, i) => versionAt(log, i))).toEqual(Array.from({ length: 50 }, (_, i) => 2 * (i + 1)))
     expect([...log.slots.subarray(0, 50)]).toEqual(Array.from({ length: 50 }, (_, i) => 2 * (i + 1)))
     expect([...log.fields.subarray(0, 50)]).toEqual(Array.from({ length: 50 }, (_, i) => (2 * (i + 1)) % 3))
     expect(table.firstAfter(0, 51)).toBe(25)
@@ -38,7 +38,59 @@ describe('OriginTable.resize', () => {
     table.resize(0, 40)
     expect(table.logs[0]!.length).toBe(100)
     expect(table.logs[0]!.versions.length).toBeGreaterThanOrEqual(100)
-    expect(table.logs[0]!.versions[99]).toBe(100)
+    expect(versionAt(table.logs[0]!, 99)).toBe(100)
+  })
+})
+
+describe('log versions', () => {
+  const versionsOf = (log: OriginLog) => Array.from({ length: log.length }, (_, i) => versionAt(log, i))
+
+  it('are kept as four-byte offsets from the first entry, however large the versions', () => {
+    const table = new OriginTable()
+    const origin = table.intern('o', 1)
+    const start = 2 ** 40
+    for (let i = 0; i < 40; i++) table.append(origin, start + 3 * i, 0, i)
+    const log = table.logs[origin]!
+    expect(log.versions).toBeInstanceOf(Uint32Array)
+    expect(versionsOf(log)).toEqual(Array.from({ length: 40 }, (_, i) => start + 3 * i))
+    expect(table.firstAfter(origin, start + 3 * 10)).toBe(11)
+    expect(table.firstAfter(origin, start - 1)).toBe(0)
+    expect(table.firstAfter(origin, 0)).toBe(0)
+    expect(table.firstAfter(origin, start + 1000)).toBe(40)
+  })
+
+  it('take eight bytes once a log spans 2^32 versions or more, and four again once compaction narrows it', () => {
+    const table = new OriginTable()
+    const origin = table.intern('o', 1)
+    const far = 2 ** 32 + 5
+    table.append(origin, 1, 0, 0)
+    table.append(origin, 2, 0, 1)
+    table.append(origin, far, 0, 2)
+    table.append(origin, far + 1, 0, 3)
+    let log = table.logs[origin]!
+    expect(log.versions).toBeInstanceOf(Float64Array)
+    expect(versionsOf(log)).toEqual([1, 2, far, far + 1])
+    expect(table.firstAfter(origin, 2)).toBe(2)
+    expect(table.firstAfter(origin, far)).toBe(3)
+    // The early entries go stale: after compaction and resize the span is small again.
+    table.compact(origin, (_field, slot) => slot >= 2)
+    table.resize(origin, 16)
+    log = table.logs[origin]!
+    expect(log.versions).toBeInstanceOf(Uint32Array)
+    expect(versionsOf(log)).toEqual([far, far + 1])
+    table.append(origin, far + 2 ** 31, 0, 4)
+    expect(versionsOf(table.logs[origin]!)).toEqual([far, far + 1, far + 2 ** 31])
+    expect(table.firstAfter(origin, far + 1)).toBe(2)
+  })
+
+  it('start from the first version appended to an empty log', () => {
+    const table = new OriginTable()
+    const origin = table.intern('o', 1)
+    table.append(origin, 2 ** 45, 1, 9)
+    table.append(origin, 2 ** 45 + 2 ** 31, 1, 10)
+    const log = table.logs[origin]!
+    expect(log.versions).toBeInstanceOf(Uint32Array)
+    expect(versionsOf(log)).toEqual([2 ** 45, 2 ** 45 + 2 ** 31])
   })
 })
 
