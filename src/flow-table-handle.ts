@@ -1,6 +1,6 @@
 /**
  * The user-facing handle of a flow table. `entry(key)` is on the per-packet path, so it is one
- * Map lookup returning a long-lived handle object; the field handles write straight into the
+ * Map lookup returning a long-lived entry object; the field handles write straight into the
  * table's typed-array columns.
  */
 import * as flowTableType from '../crdts/flow-table.js'
@@ -10,66 +10,106 @@ import type { EntryHandles, FlowTableHandle, OwnOrigin } from './handles.js'
 import type { FlowFieldSpec } from './schema.js'
 
 /**
- * Where an entry's handles find it. Handles stay valid as long as the user keeps them: if the
- * entry was dropped (idle expiry) and its index reused, the next write re-creates it by key.
+ * An entry as the user holds it: one object per entry, long-lived (kept by key until the entry
+ * is dropped), that also records where the entry is. Its field handles are light views made on
+ * each access (`entry.packets`), holding only this object and the field's layout; the own cell
+ * is cached here once for all of them, under the table's epoch. So a write reads this object and
+ * the cell's row, and a table of many entries keeps one small object per entry written here.
+ * The state sits under symbol keys, apart from the field names the user reads.
+ *
+ * A field access allocates its view (about 40 bytes, dead at once: young-generation garbage).
+ * Measured on the nf-monitor workload against field handles kept per entry (five references
+ * each): 56 bytes per flow per replica less heap, and the per-packet path no slower (it reads
+ * one object less). The compiler did not remove the allocation, as it could in principle, since
+ * the view never leaves the write.
+ *
+ * Entries stay valid as long as the user keeps them: if the entry was dropped (idle expiry) and
+ * its index reused, the next write re-creates it by key.
  */
-class EntryState {
-  constructor(readonly table: FlowTableState, readonly origin: number, public entry: number, readonly key: FlowKey) {}
+const TABLE = Symbol('table')
+const ORIGIN = Symbol('origin')
+const ENTRY = Symbol('entry')
+const KEY = Symbol('key')
+const CELL = Symbol('cell')
+const EPOCH = Symbol('epoch')
 
-  /** Entry index for a write. */
-  writable(): number {
-    if (this.table.entryKey[this.entry] !== this.key) this.entry = flowTableType.entryFor(this.table, this.key)
-    return this.entry
-  }
+class EntryBase {
+  declare [TABLE]: FlowTableState
+  declare [ORIGIN]: number
+  declare [ENTRY]: number
+  declare [KEY]: FlowKey
+  /** Own cell for direct writes; valid while `[EPOCH]` is the table's. */
+  declare [CELL]: number
+  declare [EPOCH]: number
 
-  /** Entry index for a read, or -1 when the entry was dropped. */
-  readable(): number {
-    return this.table.entryKey[this.entry] === this.key ? this.entry : -1
+  constructor(table: FlowTableState, origin: number, entry: number, key: FlowKey) {
+    this[TABLE] = table
+    this[ORIGIN] = origin
+    this[ENTRY] = entry
+    this[KEY] = key
+    this[CELL] = -1
+    this[EPOCH] = -1
   }
+}
+
+/** Entry index for a write. */
+function writable(state: EntryBase): number {
+  if (state[TABLE].entryKey[state[ENTRY]] !== state[KEY]) state[ENTRY] = flowTableType.entryFor(state[TABLE], state[KEY])
+  return state[ENTRY]
+}
+
+/** Entry index for a read, or -1 when the entry was dropped. */
+function readable(state: EntryBase): number {
+  return state[TABLE].entryKey[state[ENTRY]] === state[KEY] ? state[ENTRY] : -1
 }
 
 function emptyValue(field: FieldLayout): unknown {
   return field.kind === 'counter' || field.kind === 'pnCounter' ? 0 : field.kind === 'register' ? field.initial : undefined
 }
 
-function readGlobal(state: EntryState, field: FieldLayout): unknown {
-  const entry = state.readable()
-  return entry < 0 ? emptyValue(field) : flowTableType.fieldGlobal(state.table, entry, field)
+function readGlobal(state: EntryBase, field: FieldLayout): unknown {
+  const entry = readable(state)
+  return entry < 0 ? emptyValue(field) : flowTableType.fieldGlobal(state[TABLE], entry, field)
 }
 
-function readLocal(state: EntryState, field: FieldLayout): unknown {
-  const entry = state.readable()
-  return entry < 0 ? emptyValue(field) : flowTableType.fieldLocal(state.table, entry, state.origin, field)
+function readLocal(state: EntryBase, field: FieldLayout): unknown {
+  const entry = readable(state)
+  return entry < 0 ? emptyValue(field) : flowTableType.fieldLocal(state[TABLE], entry, state[ORIGIN], field)
 }
 
 // One class per field kind with methods on the prototype: every handle of a kind shares one
 // hidden class, which keeps the per-packet call sites monomorphic.
 /**
- * A counter column of one entry. Its own cell is cached per column under the table's epoch, so
- * a write usually touches this object, the table and the cell's row, nothing else.
+ * Adds to a counter column of an entry (`column` 1: a pnCounter's decrements), from the cached
+ * own cell when it is current.
  */
-class FlowCounterHandle {
-  /** Own cell for direct writes; valid while `epoch` is the table's. */
-  private cell = -1
-  private epoch = -1
-  constructor(readonly entry: EntryState, readonly field: FieldLayout, readonly table: FlowTableState) {}
+function addTo(state: EntryBase, field: FieldLayout, n: number, column: number): void {
+  const table = state[TABLE]
+  if (state[EPOCH] === table.epoch) flowTableType.incrementAt(table, state[CELL], n, field, column)
+  else addFirst(state, field, n, column)
+}
 
-  increment(n = 1): void {
-    this.add(n, 0)
+/** `addTo` when the own cell is not cached: finds or makes the entry and its cell, then caches the cell. */
+function addFirst(state: EntryBase, field: FieldLayout, n: number, column: number): void {
+  const table = state[TABLE]
+  const entry = writable(state)
+  flowTableType.incrementField(table, entry, state[ORIGIN], field, n, column)
+  const cell = flowTableType.directCell(table, entry)
+  state[CELL] = cell
+  state[EPOCH] = cell < 0 ? -1 : table.epoch
+}
+
+/** A counter column of one entry. */
+class FlowCounterHandle {
+  declare readonly entry: EntryBase
+  declare readonly field: FieldLayout
+  constructor(entry: EntryBase, field: FieldLayout) {
+    this.entry = entry
+    this.field = field
   }
 
-  protected add(n: number, column: number): void {
-    const table = this.table
-    if (this.epoch === table.epoch) {
-      flowTableType.incrementAt(table, this.cell, n, this.field, column)
-      return
-    }
-    const state = this.entry
-    const entry = state.writable()
-    flowTableType.incrementField(table, entry, state.origin, this.field, n, column)
-    const cell = flowTableType.directCell(table, entry)
-    this.cell = cell
-    this.epoch = cell < 0 ? -1 : table.epoch
+  increment(n = 1): void {
+    addTo(this.entry, this.field, n, 0)
   }
 
   get local(): number { return readLocal(this.entry, this.field) as number }
@@ -78,47 +118,58 @@ class FlowCounterHandle {
 
 class FlowPNCounterHandle extends FlowCounterHandle {
   decrement(n = 1): void {
-    this.add(n, 1)
+    addTo(this.entry, this.field, n, 1)
   }
 }
 
 class FlowMaxRegisterHandle {
-  constructor(readonly entry: EntryState, readonly field: FieldLayout) {}
+  declare readonly entry: EntryBase
+  declare readonly field: FieldLayout
+  constructor(entry: EntryBase, field: FieldLayout) {
+    this.entry = entry
+    this.field = field
+  }
   set(n: number): void {
     const state = this.entry
-    flowTableType.raiseField(state.table, state.writable(), state.origin, this.field, n)
+    flowTableType.raiseField(state[TABLE], writable(state), state[ORIGIN], this.field, n)
   }
   get local(): number | undefined { return readLocal(this.entry, this.field) as number | undefined }
   get global(): number | undefined { return readGlobal(this.entry, this.field) as number | undefined }
 }
 
 class FlowRegisterHandle {
-  constructor(readonly entry: EntryState, readonly field: FieldLayout) {}
+  declare readonly entry: EntryBase
+  declare readonly field: FieldLayout
+  constructor(entry: EntryBase, field: FieldLayout) {
+    this.entry = entry
+    this.field = field
+  }
   set(value: unknown): void {
     assertPlainData(value, 'register.set')
     const state = this.entry
-    flowTableType.setField(state.table, state.writable(), state.origin, this.field, value)
+    flowTableType.setField(state[TABLE], writable(state), state[ORIGIN], this.field, value)
   }
   get local(): unknown { return readLocal(this.entry, this.field) }
   get global(): unknown { return readGlobal(this.entry, this.field) }
 }
 
-function fieldHandle(state: EntryState, field: FieldLayout): object {
+/** The getter of one field on a table's entry class: a fresh view of the field each time. */
+function fieldGetter(field: FieldLayout): (this: EntryBase) => object {
   switch (field.kind) {
-    case 'counter': return new FlowCounterHandle(state, field, state.table)
-    case 'pnCounter': return new FlowPNCounterHandle(state, field, state.table)
-    case 'maxRegister': return new FlowMaxRegisterHandle(state, field)
-    case 'register': return new FlowRegisterHandle(state, field)
+    case 'counter': return function (this: EntryBase) { return new FlowCounterHandle(this, field) }
+    case 'pnCounter': return function (this: EntryBase) { return new FlowPNCounterHandle(this, field) }
+    case 'maxRegister': return function (this: EntryBase) { return new FlowMaxRegisterHandle(this, field) }
+    case 'register': return function (this: EntryBase) { return new FlowRegisterHandle(this, field) }
   }
 }
 
-/** A class per table whose constructor assigns the same properties in the same order: one hidden class. */
-function entryHandleClass(fields: readonly FieldLayout[]): new (state: EntryState) => object {
-  return class EntryHandles {
-    constructor(state: EntryState) {
-      for (const field of fields) (this as Record<string, unknown>)[field.name] = fieldHandle(state, field)
-    }
+/** A class per table: the table's field names as getters on its prototype. */
+function entryHandleClass(fields: readonly FieldLayout[]): typeof EntryBase {
+  class EntryHandles extends EntryBase {}
+  for (const field of fields) {
+    Object.defineProperty(EntryHandles.prototype, field.name, { get: fieldGetter(field), enumerable: true, configurable: false })
   }
+  return EntryHandles
 }
 
 export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin): FlowTableHandle<F> {
@@ -131,18 +182,21 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
   const handleFor = (key: FlowKey, entry: number): EntryHandles<F> => {
     let handle = handles.get(key)
     if (handle === undefined) {
-      handle = new EntryClass(new EntryState(table, origin, entry, key)) as EntryHandles<F>
+      handle = new EntryClass(table, origin, entry, key) as unknown as EntryHandles<F>
       handles.set(key, handle)
     }
     return handle
   }
 
+  /** `entry(key)` for a key without a handle yet: apart, so the per-packet `entry` stays small. */
+  const newEntry = (key: FlowKey): EntryHandles<F> => {
+    assertKey(key, 'flowTable.entry')
+    return handleFor(key, flowTableType.entryFor(table, key))
+  }
+
   return {
     entry(key: FlowKey) {
-      const handle = handles.get(key)
-      if (handle !== undefined) return handle
-      assertKey(key, 'flowTable.entry')
-      return handleFor(key, flowTableType.entryFor(table, key))
+      return handles.get(key) ?? newEntry(key)
     },
     get(key: FlowKey) {
       const entry = flowTableType.lookup(table, key)
