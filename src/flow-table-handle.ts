@@ -99,14 +99,21 @@ function addFirst(state: EntryBase, field: FieldLayout, n: number, column: numbe
   state[EPOCH] = cell < 0 ? -1 : table.epoch
 }
 
-/** A counter column of one entry. */
-class FlowCounterHandle {
+/**
+ * What every field view holds: its entry and the field's layout, stored by the constructor
+ * (plain stores, no class-field definitions: a view is made on every field access).
+ */
+class FieldView {
   declare readonly entry: EntryBase
   declare readonly field: FieldLayout
   constructor(entry: EntryBase, field: FieldLayout) {
     this.entry = entry
     this.field = field
   }
+}
+
+/** A counter column of one entry. */
+class FlowCounterHandle extends FieldView {
 
   increment(n = 1): void {
     addTo(this.entry, this.field, n, 0)
@@ -122,13 +129,7 @@ class FlowPNCounterHandle extends FlowCounterHandle {
   }
 }
 
-class FlowMaxRegisterHandle {
-  declare readonly entry: EntryBase
-  declare readonly field: FieldLayout
-  constructor(entry: EntryBase, field: FieldLayout) {
-    this.entry = entry
-    this.field = field
-  }
+class FlowMaxRegisterHandle extends FieldView {
   set(n: number): void {
     const state = this.entry
     flowTableType.raiseField(state[TABLE], writable(state), state[ORIGIN], this.field, n)
@@ -137,13 +138,7 @@ class FlowMaxRegisterHandle {
   get global(): number | undefined { return readGlobal(this.entry, this.field) as number | undefined }
 }
 
-class FlowRegisterHandle {
-  declare readonly entry: EntryBase
-  declare readonly field: FieldLayout
-  constructor(entry: EntryBase, field: FieldLayout) {
-    this.entry = entry
-    this.field = field
-  }
+class FlowRegisterHandle extends FieldView {
   set(value: unknown): void {
     assertPlainData(value, 'register.set')
     const state = this.entry
