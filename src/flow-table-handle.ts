@@ -99,10 +99,7 @@ function addFirst(state: EntryBase, field: FieldLayout, n: number, column: numbe
   state[EPOCH] = cell < 0 ? -1 : table.epoch
 }
 
-/**
- * What every field view holds: its entry and the field's layout, stored by the constructor
- * (plain stores, no class-field definitions: a view is made on every field access).
- */
+/** What every field view holds: its entry and the field's layout. */
 class FieldView {
   declare readonly entry: EntryBase
   declare readonly field: FieldLayout
@@ -114,7 +111,6 @@ class FieldView {
 
 /** A counter column of one entry. */
 class FlowCounterHandle extends FieldView {
-
   increment(n = 1): void {
     addTo(this.entry, this.field, n, 0)
   }

@@ -21,7 +21,7 @@ import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, GroupSlots, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
-import type { OriginTable } from './origin-table.js'
+import { type OriginTable, versionAt } from './origin-table.js'
 import { type FoldRecord, FoldRegistry, heirIdOf } from './folds.js'
 import type { FrameFold } from './frame.js'
 
@@ -665,7 +665,7 @@ export class GossipEngine implements SlotDecoder {
     let coveredTo = to
     const fieldCount = host.fields.length
     for (let i = host.origins.firstAfter(origin, from); i < log.length; i++) {
-      const version = log.base + log.versions[i]!
+      const version = versionAt(log, i)
       if (version > to) break
       const field = log.fields[i]!
       const slot = log.slots[i]!

@@ -159,7 +159,7 @@ export class OriginTable {
     const log = this.logs[origin]!
     let kept = 0
     for (let i = 0; i < log.length; i++) {
-      if (!isCurrent(log.fields[i]!, log.slots[i]!, log.base + log.versions[i]!)) continue
+      if (!isCurrent(log.fields[i]!, log.slots[i]!, versionAt(log, i))) continue
       log.versions[kept] = log.versions[i]!
       log.fields[kept] = log.fields[i]!
       log.slots[kept] = log.slots[i]!

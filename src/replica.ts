@@ -20,9 +20,7 @@ import type { Persistence } from './persistence.js'
 import { parseFrame } from './frame.js'
 import { type Emitter, type ReplicaEvents, createEmitter } from './events.js'
 import { type ReplicaStats, StatsCounters } from './stats.js'
-
 import { heirIdOf } from './folds.js'
-export { heirIdOf }
 
 export interface GossipOptions {
   /** Time between gossip rounds (default 100 ms). */
