@@ -42,9 +42,9 @@
  */
 import { compareTimestamps } from './hlc.js'
 import {
-  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, META_LAST, META_LIFE,
+  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, META_LIFE,
   META_VERSION, META_WRITE_VERSION, allocateOwnCell, clearRemovals, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
-  isExpired, markDirty, metaOf, resetOwn, setFlags, setRemovals, touched,
+  isExpired, lastOf, markDirty, metaOf, resetOwn, setFlags, setLast, setRemovals, touched,
 } from './flow-table.js'
 import { dropBindings, releaseOrdinal } from './flow-table-bindings.js'
 
@@ -159,7 +159,7 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
   if (!moves) {
     carriesLast = true
     for (let cell = state.entryHead[entry]!; cell >= 0 && carriesLast; cell = state.links[cell * LINKS + LINK_NEXT]!) {
-      if (cell !== source && state.numbers[metaOf(state, cell) + META_LAST]! >= state.numbers[metaOf(state, source) + META_LAST]!) carriesLast = false
+      if (cell !== source && lastOf(state, cell) >= lastOf(state, source)) carriesLast = false
     }
   }
   if (start === 'keep' && !moves && !carriesLast && removals.length === 0) return null
@@ -240,7 +240,7 @@ function applyPlan(state: FlowTableState, plan: EntryPlan, into: number): void {
     }
     touched(state, heir)
   }
-  if ((plan.moves || plan.carriesLast) && state.numbers[metaOf(state, source) + META_LAST]! > state.numbers[metaOf(state, heir) + META_LAST]!) state.numbers[metaOf(state, heir) + META_LAST] = state.numbers[metaOf(state, source) + META_LAST]!
+  if ((plan.moves || plan.carriesLast) && lastOf(state, source) > lastOf(state, heir)) setLast(state, heir, lastOf(state, source))
   if (plan.removals.length > 0) {
     let removed = state.removals.get(heir)
     if (!removed) {

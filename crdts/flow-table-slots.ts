@@ -7,8 +7,8 @@ import type { OriginCodec, SlotOps } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 import {
   type Base, type FlowCellDelta, type FlowKey, type FlowTableState, DIRTY, HAS_REMOVALS, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_GENERATION,
-  LINK_ORDINAL, LINK_ORIGIN, META_LAST, META_LIFE, META_VERSION, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, findCell,
-  clearRemovals, flagsOf, metaOf, setFlags, setRemovals,
+  LINK_ORDINAL, LINK_ORIGIN, META_LIFE, META_VERSION, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, findCell,
+  clearRemovals, flagsOf, lastOf, metaOf, setFlags, setLast, setRemovals,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
 import { hashKey } from './key-index.js'
@@ -101,7 +101,7 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
     const flags = flagsOf(state, slot)
     const life = state.numbers[meta + META_LIFE]!
     const writeVersion = (flags & HAS_WRITES) !== 0 ? state.numbers[meta + META_WRITE_VERSION]! : 0
-    const lastMs = state.numbers[meta + META_LAST]!
+    const lastMs = lastOf(state, slot)
     const removed = (flags & HAS_REMOVALS) !== 0 ? state.removals.get(slot) : undefined
     const generation = state.links[slot * LINKS + LINK_GENERATION]!
     let head = (writeVersion > 0 ? HEAD_WRITES : 0) | (lastMs > 0 ? HEAD_LAST : 0) | (removed ? HEAD_REMOVALS : 0)
@@ -299,7 +299,8 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   state.numbers[metaOf(state, cell) + META_VERSION] = version
   state.numbers[metaOf(state, cell) + META_LIFE] = life
   state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = writeVersion
-  state.numbers[metaOf(state, cell) + META_LAST] = delta.lastMs
+  // A table that records no times keeps none: a peer of the same schema never sends one.
+  setLast(state, cell, delta.lastMs)
   setFlags(state, cell, IN_USE | (writeVersion > 0 ? HAS_WRITES : 0))
   if (delta.lastMs > 0 && state.tracksTime && delta.lastMs > state.entryLast[entry]!) state.entryLast[entry] = delta.lastMs
   const row = cell * state.stride

@@ -124,7 +124,7 @@ export interface FlowTableState {
    * writing a cell touches one row (and its links), not one array per attribute.
    */
   numbers: Float64Array
-  /** Numbers per cell row: `width` field columns plus `META_WIDTH`. */
+  /** Numbers per cell row: `width` field columns plus `META_WIDTH` (less the last-write time when the table records no times). */
   readonly stride: number
   objects: unknown[]
   /** Deletions by cell, only for cells that hold some (`HAS_REMOVALS`): most cells never do. */
@@ -193,7 +193,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
   return {
     fieldIndex, sink, context, fields: layouts,
     fieldByName: new Map(layouts.map((layout) => [layout.name, layout])),
-    width, stride: width + META_WIDTH, objectWidth, idleTimeoutMs,
+    width, stride: width + metaWidth(tracksTime), objectWidth, idleTimeoutMs,
     gcGraceMs: config.gcGraceMs ?? idleTimeoutMs,
     tracksTime,
     keyIndex: new KeyIndex(entryKey), entryKey,
@@ -202,7 +202,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     entryCount: 0, freeEntries: [],
     links: newLinks(cellCapacity),
     bindings: [], ownedOrigins: new Set(),
-    numbers: new Float64Array(cellCapacity * (width + META_WIDTH)), objects: [], removals: new Map(),
+    numbers: new Float64Array(cellCapacity * (width + metaWidth(tracksTime))), objects: [], removals: new Map(),
     cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
   }
 }
@@ -224,13 +224,31 @@ export function counterColumnsOf(state: FlowTableState, cell: number): Float64Ar
   return counters
 }
 
-/** Numbers of a cell row after its field columns: flags, version, write version, life, last write. */
+/**
+ * Numbers of a cell row after its field columns: flags, version, write version, life, and the
+ * last-write time, which only a table that records times has (read it with `lastOf`).
+ */
 export const META_FLAGS = 0
 export const META_VERSION = 1
 export const META_WRITE_VERSION = 2
 export const META_LIFE = 3
 export const META_LAST = 4
 export const META_WIDTH = 5
+
+/** Meta numbers per cell row: a table that records no times keeps no last-write column. */
+function metaWidth(tracksTime: boolean): number {
+  return tracksTime ? META_WIDTH : META_LAST
+}
+
+/** A cell's last-write time (0 when the table records no times). */
+export function lastOf(state: FlowTableState, cell: number): number {
+  return state.tracksTime ? state.numbers[metaOf(state, cell) + META_LAST]! : 0
+}
+
+/** Sets a cell's last-write time; a table that records no times keeps none. */
+export function setLast(state: FlowTableState, cell: number, ms: number): void {
+  if (state.tracksTime) state.numbers[metaOf(state, cell) + META_LAST] = ms
+}
 /** Int32 links per cell, and their order. */
 export const LINKS = 5
 export const LINK_ENTRY = 0
@@ -355,7 +373,7 @@ export function allocateOwnCell(state: FlowTableState, entry: number, origin: nu
 /** Zeroes a cell's field values and starts nothing new (life is the caller's business). */
 function clearValues(state: FlowTableState, cell: number): void {
   state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = 0
-  state.numbers[metaOf(state, cell) + META_LAST] = 0
+  setLast(state, cell, 0)
   const row = cell * state.stride
   for (const field of state.fields) {
     state.numbers[row + field.offset] = field.kind === 'maxRegister' ? -Infinity : 0
@@ -446,12 +464,12 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
 /** @internal shared with flow-table-fold.ts */
 export function resetOwn(state: FlowTableState, cell: number): void {
   state.epoch++
-  const last = state.numbers[metaOf(state, cell) + META_LAST]!
+  const last = lastOf(state, cell)
   // max: the cell may hold a life that did not come from this counter (restored from a peer).
   state.ownLives = Math.max(state.ownLives, state.numbers[metaOf(state, cell) + META_LIFE]!) + 1
   state.numbers[metaOf(state, cell) + META_LIFE] = state.ownLives
   clearValues(state, cell)
-  state.numbers[metaOf(state, cell) + META_LAST] = last
+  setLast(state, cell, last)
   setFlags(state, cell, flagsOf(state, cell) & ~(HAS_WRITES | WRITTEN))
 }
 
@@ -501,7 +519,7 @@ function slowWritableCell(state: FlowTableState, entry: number, origin: number, 
   }
   state.entryOwn[entry] = cell
   if (state.tracksTime) {
-    if (now > state.numbers[metaOf(state, cell) + META_LAST]!) state.numbers[metaOf(state, cell) + META_LAST] = now
+    if (now > lastOf(state, cell)) setLast(state, cell, now)
     if (now > state.entryLast[entry]!) state.entryLast[entry] = now
   }
   return cell
@@ -553,7 +571,7 @@ export function raiseField(state: FlowTableState, entry: number, origin: number,
   const cell = writableCell(state, entry, origin)
   if (field.isLastSeen) {
     const wholeMs = Math.floor(n) // a write time: whole ms, as it is encoded
-    if (wholeMs > state.numbers[metaOf(state, cell) + META_LAST]!) state.numbers[metaOf(state, cell) + META_LAST] = wholeMs
+    if (wholeMs > lastOf(state, cell)) setLast(state, cell, wholeMs)
     if (wholeMs > state.entryLast[entry]!) state.entryLast[entry] = wholeMs
   } else {
     const index = cell * state.stride + field.offset
@@ -591,7 +609,7 @@ function cellFieldValue(state: FlowTableState, cell: number, base: Base | undefi
       return state.numbers[index]! - state.numbers[index + 1]!
         - (base ? base.counters[field.offset]! - base.counters[field.offset + 1]! : 0)
     default:
-      return field.isLastSeen ? state.numbers[metaOf(state, cell) + META_LAST]! : state.numbers[index]!
+      return field.isLastSeen ? lastOf(state, cell) : state.numbers[index]!
   }
 }
 

@@ -132,6 +132,32 @@ describe('flowTable', () => {
     expect(timed.entryLast.length).toBe(timed.entryHead.length)
   })
 
+  it('a table that records no times keeps no last-write time per cell, and takes none from a peer', () => {
+    const world = createWorld(2)
+    const config = { fields: { packets: { kind: 'counter' as const } } }
+    const plain = createFlowTable(config, createTestContext(world, 0))
+    const timed = createFlowTable({ ...config, idleTimeoutMs: 100 }, createTestContext(world, 1))
+    // One counter column, then flags, version, write version, life (and the time, when recorded).
+    expect([plain.stride, timed.stride]).toEqual([5, 6])
+    advance(world, 50)
+    incrementField(timed, entryFor(timed, 'f'), 1, field(timed, 'packets'), 4)
+    const cell = timed.entryHead[lookup(timed, 'f')]!
+    flowTableOps.stamp(timed, cell, 1)
+    // A cell carrying a write time (only a peer with another schema, or a forged frame, sends one to `plain`).
+    const encoder = createEncoder()
+    flowTableOps.encodeSlot(encoder, timed, cell, identityOrigins)
+    const delta = flowTableOps.decodeSlot(new Reader(toBytes(encoder)), identityOrigins, plain)
+    expect(delta.lastMs).toBeGreaterThan(0)
+    const applied = flowTableOps.applySlot(plain, 1, 1, delta, identityOrigins)
+    expect(global(plain, 'f', 'packets')).toBe(4)
+    expect(lastSeen(plain, lookup(plain, 'f'))).toBeUndefined()
+    // Its row is the plain one: the next cell's columns start right after it, untouched.
+    expect(plain.numbers[applied * plain.stride + plain.stride]).toBe(0)
+    const again = createEncoder()
+    flowTableOps.encodeSlot(again, plain, applied, identityOrigins)
+    expect(flowTableOps.decodeSlot(new Reader(toBytes(again)), identityOrigins, plain).lastMs).toBe(0)
+  })
+
   it('sweeping drops entries idle for idleTimeoutMs + gcGraceMs, but not one with an unstamped write', () => {
     const world = createWorld(1)
     const sink = recordingSink()
