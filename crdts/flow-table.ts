@@ -119,11 +119,16 @@ export interface FlowTableState {
   /** Origins whose cells this replica binds (its own and its heir origin). */
   readonly ownedOrigins: Set<number>
   /**
-   * Cell rows of `stride` numbers: the field columns (`width` of them), then the cell's flags,
-   * version, write version, life and last-write time (`META_*` after `metaOf`), so applying or
-   * writing a cell touches one row (and its links), not one array per attribute.
+   * Cell rows of `stride` numbers: the field columns (`width` of them), then the cell's version,
+   * write version, life and last-write time (`META_*` after `metaOf`), so applying or writing a
+   * cell touches one row (and its links), not one array per attribute.
    */
   numbers: Float64Array
+  /**
+   * Each cell's flags, a byte each: a field write reads and sets them beside the row's counters,
+   * and a byte column keeps them in few cache lines (in the row they took eight bytes).
+   */
+  cellFlags: Uint8Array
   /** Numbers per cell row: `width` field columns plus `META_WIDTH` (less the last-write time when the table records no times). */
   readonly stride: number
   objects: unknown[]
@@ -202,7 +207,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     entryCount: 0, freeEntries: [],
     links: newLinks(cellCapacity),
     bindings: [], ownedOrigins: new Set(),
-    numbers: new Float64Array(cellCapacity * (width + metaWidth(tracksTime))), objects: [], removals: new Map(),
+    numbers: new Float64Array(cellCapacity * (width + metaWidth(tracksTime))), cellFlags: new Uint8Array(cellCapacity), objects: [], removals: new Map(),
     cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
   }
 }
@@ -225,15 +230,15 @@ export function counterColumnsOf(state: FlowTableState, cell: number): Float64Ar
 }
 
 /**
- * Numbers of a cell row after its field columns: flags, version, write version, life, and the
- * last-write time, which only a table that records times has (read it with `lastOf`).
+ * Numbers of a cell row after its field columns: version, write version, life, and the
+ * last-write time, which only a table that records times has (read it with `lastOf`). The
+ * cell's flags sit apart, a byte each (`flagsOf`).
  */
-export const META_FLAGS = 0
-export const META_VERSION = 1
-export const META_WRITE_VERSION = 2
-export const META_LIFE = 3
-export const META_LAST = 4
-export const META_WIDTH = 5
+export const META_VERSION = 0
+export const META_WRITE_VERSION = 1
+export const META_LIFE = 2
+export const META_LAST = 3
+export const META_WIDTH = 4
 
 /** Meta numbers per cell row: a table that records no times keeps no last-write column. */
 function metaWidth(tracksTime: boolean): number {
@@ -283,15 +288,15 @@ export function clearRemovals(state: FlowTableState, cell: number): void {
   setFlags(state, cell, flagsOf(state, cell) & ~HAS_REMOVALS)
 }
 
-/** A cell's flags (DIRTY, WRITTEN, HAS_WRITES, IN_USE, HAS_REMOVALS): the first number after its field columns. */
+/** A cell's flags (DIRTY, WRITTEN, HAS_WRITES, IN_USE, HAS_REMOVALS). */
 /** @internal shared with flow-table-slots.ts */
 export function flagsOf(state: FlowTableState, cell: number): number {
-  return state.numbers[cell * state.stride + state.width]!
+  return state.cellFlags[cell]!
 }
 
 /** @internal shared with flow-table-slots.ts */
 export function setFlags(state: FlowTableState, cell: number, flags: number): void {
-  state.numbers[cell * state.stride + state.width] = flags
+  state.cellFlags[cell] = flags
 }
 
 /**
@@ -347,6 +352,9 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
       links.set(state.links)
       state.links = links
       state.numbers = grownFloat64(state.numbers, capacity * state.stride)
+      const cellFlags = new Uint8Array(capacity)
+      cellFlags.set(state.cellFlags)
+      state.cellFlags = cellFlags
     }
   }
   state.links[cell * LINKS + LINK_ENTRY] = entry
