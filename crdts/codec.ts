@@ -195,13 +195,16 @@ export function writeValue(encoder: Encoder, value: unknown): void {
  * 1 = string, 2 = a string in the canonical IPv4 5-tuple form, packed (crdts/five-tuple.ts), so
  * `7` and `'7'` stay distinct.
  */
+/** `writeKey`'s tag of a packed 5-tuple. */
+export const PACKED_KEY_TAG = 2
+
 export function writeKey(encoder: Encoder, key: string | number): void {
   if (typeof key === 'number') {
     encoding.writeUint8(encoder, 0)
     encoding.writeVarUint(encoder, key)
     return
   }
-  if (writeKeyAsFiveTuple(encoder, key, 2)) return
+  if (writeKeyAsFiveTuple(encoder, key, PACKED_KEY_TAG)) return
   encoding.writeUint8(encoder, 1)
   encoding.writeVarString(encoder, key)
 }
@@ -210,6 +213,6 @@ export function readKey(reader: Reader, what = 'key'): string | number {
   const tag = reader.u8(what)
   if (tag === 0) return reader.varUint(what)
   if (tag === 1) return reader.string(what, 64 * 1024)
-  if (tag === 2) return readPackedFiveTuple(reader, what)
+  if (tag === PACKED_KEY_TAG) return readPackedFiveTuple(reader, what)
   throw new DecodeError(`${what} has unknown tag ${tag}`)
 }

@@ -68,6 +68,38 @@ function writeFiveTuple(encoder: Encoder, numbers: readonly number[]): void {
   }
 }
 
+/**
+ * Packs `key` into `out` at `at` (the 13 bytes of its wire form) and returns true when it is a
+ * canonical IPv4 5-tuple; else writes nothing and returns false.
+ */
+export function packFiveTuple(key: string, out: Uint8Array, at: number): boolean {
+  if (!scan(key)) return false
+  for (let i = 0; i < 11; i++) {
+    const value = scanned[i]!
+    out[at++] = value & 0xff
+    if (WIDTHS[i] === 2) out[at++] = value >>> 8
+  }
+  return true
+}
+
+/** Whether the packed 5-tuples at `a[aAt]` and `b[bAt]` are the same. */
+export function packedEqual(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number): boolean {
+  for (let i = 0; i < PACKED_FIVE_TUPLE_BYTES; i++) if (a[aAt + i] !== b[bAt + i]) return false
+  return true
+}
+
+/** Copies the packed 5-tuple at `from[fromAt]` to `to[toAt]`. */
+export function copyPacked(from: Uint8Array, fromAt: number, to: Uint8Array, toAt: number): void {
+  for (let i = 0; i < PACKED_FIVE_TUPLE_BYTES; i++) to[toAt + i] = from[fromAt + i]!
+}
+
+/** Writes a packed 5-tuple key as `writeKey` would write its string (tag `tag`, then the 13 bytes). */
+export function writePackedKey(encoder: Encoder, bytes: Uint8Array, at: number, tag: number): void {
+  encoding.writeUint8(encoder, tag)
+  // Byte by byte: a subarray to copy from would allocate a view per key.
+  for (let i = 0; i < PACKED_FIVE_TUPLE_BYTES; i++) encoding.writeUint8(encoder, bytes[at + i]!)
+}
+
 const codes = new Uint16Array(48)
 
 function putDecimal(at: number, value: number): number {
@@ -79,19 +111,23 @@ function putDecimal(at: number, value: number): number {
   return at
 }
 
-/** Reads a packed 5-tuple back into its string (a flat string: hashing it later needs no flattening). */
+/** The string of the packed 5-tuple at `bytes[at]` (a flat string: hashing it later needs no flattening). */
+export function unpackFiveTuple(bytes: Uint8Array, at: number): string {
+  let length = 0
+  let read = at
+  for (let part = 0; part < 11; part++) {
+    const value = WIDTHS[part] === 2 ? bytes[read]! | (bytes[read + 1]! << 8) : bytes[read]!
+    read += WIDTHS[part]!
+    length = putDecimal(length, value)
+    if (SEPARATORS[part]! >= 0) codes[length++] = SEPARATORS[part]!
+  }
+  return String.fromCharCode.apply(null, codes.subarray(0, length) as unknown as number[])
+}
+
+/** Reads a packed 5-tuple back into its string. */
 export function readPackedFiveTuple(reader: Reader, what: string): string {
   const start = reader.skip(PACKED_FIVE_TUPLE_BYTES, what)
   // Every 13 bytes are some 5-tuple: a frame being validated needs no string.
   if (reader.validating) return ''
-  const bytes = reader.bytes
-  let at = 0
-  let read = start
-  for (let part = 0; part < 11; part++) {
-    const value = WIDTHS[part] === 2 ? bytes[read]! | (bytes[read + 1]! << 8) : bytes[read]!
-    read += WIDTHS[part]!
-    at = putDecimal(at, value)
-    if (SEPARATORS[part]! >= 0) codes[at++] = SEPARATORS[part]!
-  }
-  return String.fromCharCode.apply(null, codes.subarray(0, at) as unknown as number[])
+  return unpackFiveTuple(reader.bytes, start)
 }

@@ -18,17 +18,21 @@
  *   frame does that), sends the cell with its key. A cell naming a binding the receiver does not
  *   hold is not applied: the receiver stops its group there (MISSING_BINDING).
  */
-import { type Encoder, type Reader, readKey, writeKey, writeVarUint } from './codec.js'
+import { type Encoder, PACKED_KEY_TAG, type Reader, readKey, writeKey, writeVarUint } from './codec.js'
 import { DecodeError } from '../src/errors.js'
 import { MISSING_BINDING } from './slot-type.js'
 import type { FlowKey, FlowTableState } from './flow-table.js'
 import {
   LINKS, LINK_ENTRY, grownCapacity, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, META_LIFE, metaOf,
 } from './flow-table.js'
+import { PACKED_FIVE_TUPLE_BYTES, copyPacked, unpackFiveTuple, writePackedKey } from './five-tuple.js'
 
 /** One origin's bindings, by ordinal. */
 export interface OriginBindings {
-  keys: (FlowKey | undefined)[]
+  /** Each binding's key; `null` when it is a 5-tuple kept packed in `packed` (13 bytes per ordinal). */
+  keys: (FlowKey | null | undefined)[]
+  /** Packed 5-tuple keys by ordinal (empty until the origin's first). */
+  packed: Uint8Array
   /**
    * Two numbers per ordinal, read together when a cell arrives: the binding's generation (0:
    * none), and the local cell it last resolved to here (-1: none; checked before use).
@@ -44,12 +48,21 @@ export interface OriginBindings {
   free: number[]
 }
 
+/**
+ * A flow key read from a frame: the key, or `null` for a packed 5-tuple left in the frame's bytes
+ * (`bytes` at `at`), which is then hashed, compared and kept without making its string.
+ */
+export interface KeyRef {
+  key: FlowKey | null
+  bytes: Uint8Array | null
+  at: number
+}
+
 /** A decoded binding: validated, not yet applied. */
-export interface BindingDelta {
+export interface BindingDelta extends KeyRef {
   ordinal: number
   generation: number
   life: number
-  key: FlowKey
 }
 
 export { MISSING_BINDING }
@@ -78,9 +91,28 @@ export function readFlowKey(reader: Reader): FlowKey {
   return key
 }
 
+/** The key a `KeyRef` names (a packed one made into its string). */
+export function keyOfRef(ref: KeyRef): FlowKey {
+  return ref.key ?? unpackFiveTuple(ref.bytes!, ref.at)
+}
+
+/** Reads a flow key into `into`; a packed 5-tuple is left where it is in the frame. */
+export function readFlowKeyRef(reader: Reader, into: KeyRef): void {
+  if (reader.remaining > 0 && reader.bytes[reader.position] === PACKED_KEY_TAG) {
+    reader.u8('flow key')
+    into.key = null
+    into.at = reader.skip(PACKED_FIVE_TUPLE_BYTES, 'flow key')
+    into.bytes = reader.bytes
+    return
+  }
+  into.key = readFlowKey(reader)
+  into.bytes = null
+  into.at = 0
+}
+
 function createBindings(capacity = 16): OriginBindings {
   return {
-    keys: [], slots: newSlots(capacity), versions: new Float64Array(capacity), lives: new Float64Array(capacity), next: 0, free: [],
+    keys: [], packed: new Uint8Array(0), slots: newSlots(capacity), versions: new Float64Array(capacity), lives: new Float64Array(capacity), next: 0, free: [],
   }
 }
 
@@ -123,7 +155,10 @@ export function bindCell(state: FlowTableState, origin: number, cell: number, ve
   const ordinal = bindings.free.pop() ?? bindings.next++
   ensureCapacity(bindings, ordinal)
   const generation = bindings.slots[2 * ordinal]! + 1
-  bindings.keys[ordinal] = state.entryKey[state.links[cell * LINKS + LINK_ENTRY]!]!
+  const entry = state.links[cell * LINKS + LINK_ENTRY]!
+  const key = state.entryKey[entry]!
+  bindings.keys[ordinal] = key
+  if (key === null) keepPacked(bindings, ordinal, state.keyIndex.packedKeys, state.keyIndex.packedAt(entry))
   bindings.slots[2 * ordinal] = generation
   bindings.slots[2 * ordinal + 1] = cell
   bindings.versions[ordinal] = version
@@ -158,23 +193,34 @@ export function encodeBinding(encoder: Encoder, state: FlowTableState, origin: n
   writeVarUint(encoder, ordinal)
   writeVarUint(encoder, bindings.slots[2 * ordinal]!)
   writeVarUint(encoder, bindings.lives[ordinal]!)
-  writeKey(encoder, bindings.keys[ordinal]!)
+  const key = bindings.keys[ordinal]!
+  if (key === null) writePackedKey(encoder, bindings.packed, ordinal * PACKED_FIVE_TUPLE_BYTES, PACKED_KEY_TAG)
+  else writeKey(encoder, key)
+}
+
+/** Keeps a binding's packed key (the 13 bytes at `bytes[at]`) under `ordinal`. */
+function keepPacked(bindings: OriginBindings, ordinal: number, bytes: Uint8Array, at: number): void {
+  if ((ordinal + 1) * PACKED_FIVE_TUPLE_BYTES > bindings.packed.length) {
+    const packed = new Uint8Array(Math.max(bindings.versions.length, ordinal + 1) * PACKED_FIVE_TUPLE_BYTES)
+    packed.set(bindings.packed)
+    bindings.packed = packed
+  }
+  copyPacked(bytes, at, bindings.packed, ordinal * PACKED_FIVE_TUPLE_BYTES)
 }
 
 /** What a reader that allows reuse (`Reader.reuse`) decodes bindings into. */
-const reused: BindingDelta = { ordinal: 0, generation: 0, life: 0, key: 0 }
+const reused: BindingDelta = { ordinal: 0, generation: 0, life: 0, key: null, bytes: null, at: 0 }
 
 export function decodeBinding(reader: Reader): BindingDelta {
   const ordinal = readOrdinal(reader, 'binding ordinal')
   const generation = readGeneration(reader, 'binding generation')
   const life = reader.varUint('binding life')
-  const key = readFlowKey(reader)
-  if (!reader.reuse) return { ordinal, generation, life, key }
-  reused.ordinal = ordinal
-  reused.generation = generation
-  reused.life = life
-  reused.key = key
-  return reused
+  const delta: BindingDelta = reader.reuse ? reused : { ordinal, generation, life, key: null, bytes: null, at: 0 }
+  readFlowKeyRef(reader, delta)
+  delta.ordinal = ordinal
+  delta.generation = generation
+  delta.life = life
+  return delta
 }
 
 /** Joins a binding made at `version`; returns its ordinal, or -1 when a newer one is held. */
@@ -183,6 +229,7 @@ export function applyBinding(state: FlowTableState, origin: number, version: num
   ensureCapacity(bindings, delta.ordinal)
   if (bindings.versions[delta.ordinal]! >= version) return -1
   bindings.keys[delta.ordinal] = delta.key
+  if (delta.key === null) keepPacked(bindings, delta.ordinal, delta.bytes!, delta.at)
   bindings.slots[2 * delta.ordinal] = delta.generation
   bindings.slots[2 * delta.ordinal + 1] = -1
   bindings.versions[delta.ordinal] = version
@@ -205,9 +252,13 @@ export function resolveCell(state: FlowTableState, origin: number, ordinal: numb
     && state.links[links + LINK_GENERATION] === generation && state.links[links + LINK_ORIGIN] === origin ? cell : -1
 }
 
-/** The key of a binding `resolveCell` found held. */
-export function boundKey(state: FlowTableState, origin: number, ordinal: number): FlowKey {
-  return state.bindings[origin]!.keys[ordinal]!
+/** The key of a binding `resolveCell` found held, into `into` (a packed one as its bytes in the bindings). */
+export function boundKey(state: FlowTableState, origin: number, ordinal: number, into: KeyRef): void {
+  const bindings = state.bindings[origin]!
+  const key = bindings.keys[ordinal]!
+  into.key = key
+  into.bytes = key === null ? bindings.packed : null
+  into.at = key === null ? ordinal * PACKED_FIVE_TUPLE_BYTES : 0
 }
 
 /**

@@ -44,7 +44,7 @@ import { compareTimestamps } from './hlc.js'
 import {
   type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, META_LIFE,
   META_VERSION, META_WRITE_VERSION, allocateOwnCell, clearRemovals, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
-  isExpired, lastOf, markDirty, metaOf, resetOwn, setFlags, setLast, setRemovals, touched,
+  isExpired, keyOf, lastOf, markDirty, metaOf, resetOwn, setFlags, setLast, setRemovals, touched,
 } from './flow-table.js'
 import { dropBindings, releaseOrdinal } from './flow-table-bindings.js'
 
@@ -183,7 +183,7 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
         const kept = heirKeeps ? state.numbers[heirRow + column]! - (rebaseBy ? rebaseBy.counters[column]! : 0) : 0
         const total = kept + state.numbers[sourceRow + column]! - (sourceBase ? sourceBase.counters[column]! : 0)
         if (total > Number.MAX_SAFE_INTEGER) {
-          throw new RangeError(`absorbing origin ${from} into ${into}: field ${field.name} of flow ${String(state.entryKey[entry])} would reach ${total}, above the largest safe integer`)
+          throw new RangeError(`absorbing origin ${from} into ${into}: field ${field.name} of flow ${String(keyOf(state, entry))} would reach ${total}, above the largest safe integer`)
         }
       }
     }
@@ -285,7 +285,7 @@ export function absorbOrigin(state: FlowTableState, from: number, into: number):
 export function dropOrigin(state: FlowTableState, origin: number): void {
   for (let cell = 0; cell < state.cellCount; cell++) {
     if ((flagsOf(state, cell) & (IN_USE | DIRTY)) === (IN_USE | DIRTY) && state.links[cell * LINKS + LINK_ORIGIN] === origin) {
-      throw new Error(`cannot drop origin ${origin}: its cell for flow ${String(state.entryKey[state.links[cell * LINKS + LINK_ENTRY]!])} has unstamped writes`)
+      throw new Error(`cannot drop origin ${origin}: its cell for flow ${String(keyOf(state, state.links[cell * LINKS + LINK_ENTRY]!))} has unstamped writes`)
     }
   }
   const entries = new Set<number>()
@@ -331,8 +331,8 @@ function freeCell(state: FlowTableState, entry: number, cell: number): void {
 }
 
 function dropEntry(state: FlowTableState, entry: number): void {
-  const key = state.entryKey[entry]!
-  state.keyIndex.delete(key)
+  const key = keyOf(state, entry)!
+  state.keyIndex.deleteEntry(entry)
   state.entryKey[entry] = undefined
   state.entryOwn[entry] = -1
   state.entryRemovals[entry] = 0

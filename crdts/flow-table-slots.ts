@@ -2,19 +2,19 @@
  * The flow table's slot operations for the gossip engine: a cell's encoding, its validated
  * decoding (which never touches the table) and its merge. See flow-table.ts for the model.
  */
-import { type Encoder, type Reader, writeFloat64, writeKey, writeU8, writeValue, writeVarUint } from './codec.js'
+import { type Encoder, type Reader, writeFloat64, writeU8, writeValue, writeVarUint } from './codec.js'
 import type { OriginCodec, SlotOps } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 import {
   type Base, type FlowCellDelta, type FlowKey, type FlowTableState, DIRTY, HAS_REMOVALS, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_GENERATION,
-  LINK_ORDINAL, LINK_ORIGIN, META_LIFE, META_VERSION, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, findCell,
-  clearRemovals, flagsOf, lastOf, metaOf, setFlags, setLast, setRemovals,
+  LINK_ORDINAL, LINK_ORIGIN, META_LIFE, META_VERSION, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
+  clearRemovals, flagsOf, lastOf, metaOf, setFlags, setLast, setRemovals, writeEntryKey,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
-import { hashKey } from './key-index.js'
+import { hashKey, hashPacked } from './key-index.js'
 import {
-  type BindingDelta, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, boundLife, cacheCell, decodeBinding, encodeBinding, needsBinding,
-  readFlowKey, readGeneration, readOrdinal, resolveCell,
+  type BindingDelta, type KeyRef, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, boundLife, cacheCell, decodeBinding, encodeBinding, needsBinding,
+  readFlowKeyRef, readGeneration, readOrdinal, resolveCell,
 } from './flow-table-bindings.js'
 
 const NO_OBJECTS: unknown[] = []
@@ -46,7 +46,7 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> 
     setFlags(state, slot, flags & ~(DIRTY | WRITTEN))
   },
   encodeSlot(encoder: Encoder, state, slot, origins: OriginCodec) {
-    writeKey(encoder, state.entryKey[state.links[slot * LINKS + LINK_ENTRY]!]!)
+    writeEntryKey(encoder, state, state.links[slot * LINKS + LINK_ENTRY]!)
     writeVarUint(encoder, state.links[slot * LINKS + LINK_ORDINAL]! + 1)
     if (state.links[slot * LINKS + LINK_ORDINAL]! >= 0) writeVarUint(encoder, state.links[slot * LINKS + LINK_GENERATION]!)
     encodeCellBody(encoder, state, slot, origins, false)
@@ -113,7 +113,7 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
       if (writeVersion > 0 && writeVersion === state.numbers[meta + META_VERSION]) head |= HEAD_WRITE_AT_VERSION
     }
     writeU8(encoder, head)
-    if ((head & HEAD_KEYED) !== 0) writeKey(encoder, state.entryKey[state.links[slot * LINKS + LINK_ENTRY]!]!)
+    if ((head & HEAD_KEYED) !== 0) writeEntryKey(encoder, state, state.links[slot * LINKS + LINK_ENTRY]!)
     if (interned && (head & HEAD_GENERATION_ONE) === 0) writeVarUint(encoder, generation)
     if ((head & HEAD_LIFE_AS_BOUND) === 0) writeVarUint(encoder, life)
     if ((head & (HEAD_WRITES | HEAD_WRITE_AT_VERSION)) === HEAD_WRITES) writeVarUint(encoder, writeVersion)
@@ -160,18 +160,26 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
 
 /** What a reader that allows reuse (`Reader.reuse`) decodes cells into. */
 const reused: FlowCellDelta = {
-  key: undefined, ordinal: -1, generation: 0, life: 0, writeVersion: 0, lastMs: 0, numbers: [], objects: [], removed: NO_REMOVALS,
+  key: undefined, keyBytes: null, keyAt: 0, ordinal: -1, generation: 0, life: 0, writeVersion: 0, lastMs: 0, numbers: [], objects: [], removed: NO_REMOVALS,
 }
 
 /** Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state. */
+/** Where `decodeFlowCell` reads a cell's key. */
+const keyRead: KeyRef = { key: null, bytes: null, at: 0 }
+
 export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: OriginCodec, interned: boolean): FlowCellDelta {
-  let key: FlowKey | undefined
+  let key: FlowKey | null | undefined
+  let keyBytes: Uint8Array | null = null
+  let keyAt = 0
   let ordinal: number
   let generation = 0
   if (interned) {
     ordinal = readOrdinal(reader, 'cell ordinal')
   } else {
-    key = readFlowKey(reader)
+    readFlowKeyRef(reader, keyRead)
+    key = keyRead.key
+    keyBytes = keyRead.bytes
+    keyAt = keyRead.at
     // The keyed form writes the ordinal plus one (0: not bound), then the generation if bound.
     ordinal = readOrdinal(reader, 'cell ordinal') - 1
     if (ordinal >= 0) generation = readGeneration(reader, 'cell generation')
@@ -181,7 +189,12 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
     || (head & (HEAD_KEYED | HEAD_LIFE_AS_BOUND)) === (HEAD_KEYED | HEAD_LIFE_AS_BOUND)) {
     throw new DecodeError(`cell header ${head} is not valid here`)
   }
-  if ((head & HEAD_KEYED) !== 0) key = readFlowKey(reader)
+  if ((head & HEAD_KEYED) !== 0) {
+    readFlowKeyRef(reader, keyRead)
+    key = keyRead.key
+    keyBytes = keyRead.bytes
+    keyAt = keyRead.at
+  }
   if (interned) generation = (head & HEAD_GENERATION_ONE) !== 0 ? 1 : readGeneration(reader, 'cell generation')
   // -1: resolved when applied (the binding's life; the slot's version).
   const life = (head & HEAD_LIFE_AS_BOUND) !== 0 ? -1 : reader.varUint('cell life')
@@ -238,8 +251,10 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
     for (const column of columns) counters[column] = reader.varUint('removal counter')
     removed.push({ originRef, life: baseLife, writeVersion: baseWriteVersion, counters })
   }
-  if (!reader.reuse) return { key, ordinal, generation, life, writeVersion, lastMs, numbers, objects, removed }
+  if (!reader.reuse) return { key, keyBytes, keyAt, ordinal, generation, life, writeVersion, lastMs, numbers, objects, removed }
   reused.key = key
+  reused.keyBytes = keyBytes
+  reused.keyAt = keyAt
   reused.ordinal = ordinal
   reused.generation = generation
   reused.life = life
@@ -258,31 +273,41 @@ function applyRegisters(state: FlowTableState, cell: number, delta: FlowCellDelt
   }
 }
 
+/** The key `applyFlowCell` looks the entry up by, when the cell does not resolve to a cell held. */
+const applyKey: KeyRef = { key: null, bytes: null, at: 0 }
+
 function applyFlowCell(state: FlowTableState, origin: number, version: number, delta: FlowCellDelta, origins: OriginCodec): number {
-  let key = delta.key
   let entry: number | undefined
   let cell = -1
   let hash = 0
-  if (key === undefined) {
+  let looked = false
+  if (delta.key === undefined) {
     cell = resolveCell(state, origin, delta.ordinal, delta.generation)
     if (cell === MISSING_BINDING) return MISSING_BINDING
     if (cell >= 0) {
       entry = state.links[cell * LINKS + LINK_ENTRY]!
     } else {
-      key = boundKey(state, origin, delta.ordinal)
-      hash = hashKey(key)
-      entry = state.keyIndex.get(key, hash)
+      boundKey(state, origin, delta.ordinal, applyKey)
+      looked = true
     }
   } else {
-    hash = hashKey(key)
-    entry = state.keyIndex.get(key, hash)
+    applyKey.key = delta.key
+    applyKey.bytes = delta.keyBytes
+    applyKey.at = delta.keyAt
+    looked = true
+  }
+  if (looked) {
+    const key = applyKey.key
+    hash = key === null ? hashPacked(applyKey.bytes!, applyKey.at) : hashKey(key)
+    entry = key === null ? state.keyIndex.getPacked(applyKey.bytes!, applyKey.at, hash) : state.keyIndex.get(key, hash)
   }
   // An old cell is accepted even when the entry is unknown here: whether it is dead depends on
   // the entry's other cells, which may arrive later in the same exchange (rejecting it made a
   // join depend on slot order). Expired entries are dropped by `sweepExpired`.
   if (entry === undefined) {
     // Hashed once for the lookup that missed and the insert.
-    entry = allocateEntry(state, key!, hash)
+    const key = applyKey.key
+    entry = key === null ? allocatePackedEntry(state, applyKey.bytes!, applyKey.at, hash) : allocateEntry(state, key, hash)
   } else {
     if (cell < 0) cell = findCell(state, entry, origin)
     // A dirty cell is our own with unstamped writes: no copy of it elsewhere can be newer (after

@@ -24,6 +24,8 @@ import { compareTimestamps } from './hlc.js'
 import { assertCount, assertFiniteNumber, assertTotal } from './validate.js'
 import { type OriginBindings, releaseOrdinal } from './flow-table-bindings.js'
 import { KeyIndex, hashKey } from './key-index.js'
+import { type Encoder, PACKED_KEY_TAG, writeKey } from './codec.js'
+import { writePackedKey } from './five-tuple.js'
 
 /**
  * A flow table key: a string (such as `flowKey(...)` makes) or a non-negative safe integer (a flow id you already have). `7` and `'7'` are different keys.
@@ -99,7 +101,11 @@ export interface FlowTableState {
   readonly tracksTime: boolean
   // entries
   readonly keyIndex: KeyIndex
-  readonly entryKey: (FlowKey | undefined)[]
+  /**
+   * Each entry's key; `null` when the key is packed in `keyIndex` (a 5-tuple that arrived from a
+   * peer: read it with `keyOf`), undefined for a free entry.
+   */
+  readonly entryKey: (FlowKey | null | undefined)[]
   entryHead: Int32Array
   entryOwn: Int32Array
   /** Time of each entry's last write (empty when the table records no times: `tracksTime`). */
@@ -154,8 +160,13 @@ export interface FlowTableState {
 }
 
 export interface FlowCellDelta {
-  /** The flow key, or undefined when the cell names it by its binding (`ordinal`, `generation`). */
-  key: FlowKey | undefined
+  /**
+   * The flow key; `null` for a packed 5-tuple left in the frame (`keyBytes` at `keyAt`); undefined
+   * when the cell names it by its binding (`ordinal`, `generation`).
+   */
+  key: FlowKey | null | undefined
+  keyBytes: Uint8Array | null
+  keyAt: number
   /** The cell's binding in its origin (ordinal -1: none). */
   ordinal: number
   generation: number
@@ -190,7 +201,7 @@ export function layoutFields(fields: Record<string, FlowFieldSpec>): { layouts: 
 
 export function createFlowTable(config: FlowTableConfig, context: TypeContext, fieldIndex = 0, sink: DirtySink | null = null): FlowTableState {
   const { layouts, width, objectWidth } = layoutFields(config.fields)
-  const entryKey: (FlowKey | undefined)[] = []
+  const entryKey: (FlowKey | null | undefined)[] = []
   const idleTimeoutMs = config.idleTimeoutMs ?? 0
   const entryCapacity = 16
   const cellCapacity = 16
@@ -321,6 +332,23 @@ function grownFloat64(array: Float64Array, capacity: number): Float64Array {
 
 /** @internal shared with flow-table-slots.ts */
 export function allocateEntry(state: FlowTableState, key: FlowKey, hash = hashKey(key)): number {
+  const entry = newEntry(state)
+  state.entryKey[entry] = key
+  state.keyIndex.set(key, entry, hash)
+  return entry
+}
+
+/** A new entry for the packed 5-tuple key at `bytes[at]` (`hash`: its `hashPacked`); the key stays packed. */
+/** @internal shared with flow-table-slots.ts */
+export function allocatePackedEntry(state: FlowTableState, bytes: Uint8Array, at: number, hash: number): number {
+  const entry = newEntry(state)
+  state.entryKey[entry] = null
+  state.keyIndex.setPacked(bytes, at, entry, hash)
+  return entry
+}
+
+/** An entry number with empty columns, its key not set yet. */
+function newEntry(state: FlowTableState): number {
   let entry = state.freeEntries.pop()
   if (entry === undefined) {
     entry = state.entryCount++
@@ -332,13 +360,28 @@ export function allocateEntry(state: FlowTableState, key: FlowKey, hash = hashKe
       state.entryRemovals = grownInt32(state.entryRemovals, capacity, 0)
     }
   }
-  state.entryKey[entry] = key
   state.entryHead[entry] = -1
   state.entryOwn[entry] = -1
   if (state.tracksTime) state.entryLast[entry] = 0
   state.entryRemovals[entry] = 0
-  state.keyIndex.set(key, entry, hash)
   return entry
+}
+
+/** The key of an entry (a packed one made into its string), or undefined for a free entry. */
+export function keyOf(state: FlowTableState, entry: number): FlowKey | undefined {
+  return state.keyIndex.keyOf(entry)
+}
+
+/** Whether `entry` is the entry of `key` (in either of its forms). */
+export function holdsKey(state: FlowTableState, entry: number, key: FlowKey): boolean {
+  return entry >= 0 && entry < state.entryCount && state.keyIndex.holds(entry, key)
+}
+
+/** Writes an entry's key as `writeKey` would (a packed one straight from its bytes). */
+export function writeEntryKey(encoder: Encoder, state: FlowTableState, entry: number): void {
+  const key = state.entryKey[entry]
+  if (key === null) writePackedKey(encoder, state.keyIndex.packedKeys, state.keyIndex.packedAt(entry), PACKED_KEY_TAG)
+  else writeKey(encoder, key!)
 }
 
 /** @internal shared with flow-table-slots.ts */
@@ -442,11 +485,16 @@ export function lookup(state: FlowTableState, key: FlowKey): number {
   return entry !== undefined && entryExists(state, entry) ? entry : -1
 }
 
-/** Entry index for `key`, created when absent (the write path). */
+/**
+ * Entry index for `key`, created when absent (the write path). An entry whose key was packed
+ * takes the caller's string: a handle written here then finds its entry by comparing keys.
+ */
 export function entryFor(state: FlowTableState, key: FlowKey): number {
   const hash = hashKey(key)
   const entry = state.keyIndex.get(key, hash)
-  return entry !== undefined ? entry : allocateEntry(state, key, hash)
+  if (entry === undefined) return allocateEntry(state, key, hash)
+  if (state.entryKey[entry] === null) state.entryKey[entry] = key
+  return entry
 }
 
 /** Deletes what this origin observes of the entry (observed-remove). */
@@ -663,8 +711,7 @@ export function fieldLocal(state: FlowTableState, entry: number, origin: number,
 /** Visible keys, in entry order. */
 export function* keys(state: FlowTableState): Iterable<FlowKey> {
   for (let entry = 0; entry < state.entryCount; entry++) {
-    const key = state.entryKey[entry]
-    if (key !== undefined && entryExists(state, entry)) yield key
+    if (state.entryKey[entry] !== undefined && entryExists(state, entry)) yield keyOf(state, entry)!
   }
 }
 
@@ -692,8 +739,8 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
   for (let visited = 0; visited < Math.min(budget, state.entryCount); visited++) {
     const entry = state.sweepCursor
     state.sweepCursor = (state.sweepCursor + 1) % state.entryCount
-    const key = state.entryKey[entry]
-    if (key === undefined || now - state.entryLast[entry]! < horizon || hasDirtyCell(state, entry)) continue
+    if (state.entryKey[entry] === undefined || now - state.entryLast[entry]! < horizon || hasDirtyCell(state, entry)) continue
+    const key = keyOf(state, entry)!
     for (let cell = state.entryHead[entry]!; cell >= 0;) {
       const next = state.links[cell * LINKS + LINK_NEXT]!
       setFlags(state, cell, 0)
@@ -703,7 +750,7 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
       state.freeCells.push(cell)
       cell = next
     }
-    state.keyIndex.delete(key)
+    state.keyIndex.deleteEntry(entry)
     state.entryKey[entry] = undefined
     state.entryHead[entry] = -1
     state.entryOwn[entry] = -1

@@ -52,15 +52,22 @@ class EntryBase {
   }
 }
 
-/** Entry index for a write. */
+/** Entry index for a write (`entryFor` gives an entry whose key was packed the handle's key). */
 function writable(state: EntryBase): number {
   if (state[TABLE].entryKey[state[ENTRY]] !== state[KEY]) state[ENTRY] = flowTableType.entryFor(state[TABLE], state[KEY])
   return state[ENTRY]
 }
 
-/** Entry index for a read, or -1 when the entry was dropped. */
+/** Entry index for a read, or -1 when the table has no entry of the key (it was dropped and not made again). */
 function readable(state: EntryBase): number {
-  return state[TABLE].entryKey[state[ENTRY]] === state[KEY] ? state[ENTRY] : -1
+  const table = state[TABLE]
+  const entry = state[ENTRY]
+  if (table.entryKey[entry] === state[KEY] || flowTableType.holdsKey(table, entry, state[KEY])) return entry
+  // Dropped: a peer's write may have made the entry again, under another number.
+  const again = table.keyIndex.get(state[KEY])
+  if (again === undefined) return -1
+  state[ENTRY] = again
+  return again
 }
 
 function emptyValue(field: FieldLayout): unknown {

@@ -21,7 +21,7 @@ import { describe, expect, it } from 'vitest'
 import { counter, defineState, flowTable, register, type Replica } from '../../src/index.js'
 import type { FlowKey, FlowTableState } from '../../crdts/flow-table.js'
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
-import { MISSING_BINDING, cellBindingOf, resolveCell } from '../../crdts/flow-table-bindings.js'
+import { MISSING_BINDING, cellBindingOf, keyOfRef, resolveCell } from '../../crdts/flow-table-bindings.js'
 import { Reader, createEncoder, toBytes } from '../../crdts/codec.js'
 import { identityOrigins } from '../../crdts/join.js'
 import { checkAsyncProperty, convergenceRuns } from './check-async.js'
@@ -206,7 +206,7 @@ function cells(table: FlowTableState): { key: FlowKey; tag: unknown; origin: num
     const encoder = createEncoder()
     flowTableOps.encodeSlot(encoder, table, slot, identityOrigins)
     const delta = flowTableOps.decodeSlot(new Reader(toBytes(encoder)), identityOrigins, table)
-    out.push({ key: delta.key!, tag: delta.numbers[tag.offset]! >= 0 ? delta.objects[tag.objectOffset] : undefined, origin: flowTableOps.owner(table, slot) })
+    out.push({ key: keyOfRef({ key: delta.key!, bytes: delta.keyBytes, at: delta.keyAt }), tag: delta.numbers[tag.offset]! >= 0 ? delta.objects[tag.objectOffset] : undefined, origin: flowTableOps.owner(table, slot) })
   }
   return out
 }

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'vitest'
 import {
-  type FlowTableState, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, fieldGlobal, flagsOf, keys, lastSeen, lookup, size,
+  type FlowTableState, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, fieldGlobal, flagsOf, keyOf, keys, lastSeen, lookup, size,
 } from '../../crdts/flow-table.js'
 import { type FoldAdapter, foldProperties } from '../harness/fold.js'
 import { compareKeys } from '../harness/replica-sim.js'
@@ -55,7 +55,7 @@ export function flowMentions(state: FlowTableState, origin: number): string[] {
   const found: string[] = []
   for (let cell = 0; cell < state.cellCount; cell++) {
     if (!inUse(state, cell)) continue
-    const key = String(state.entryKey[state.links[cell * LINKS + LINK_ENTRY]!])
+    const key = String(keyOf(state, state.links[cell * LINKS + LINK_ENTRY]!))
     if (state.links[cell * LINKS + LINK_ORIGIN] === origin) found.push(`cell ${cell} of flow ${key}`)
     if (state.removals.get(cell)?.has(origin)) found.push(`a base in cell ${cell} (origin ${state.links[cell * LINKS + LINK_ORIGIN]}) of flow ${key}`)
   }
@@ -90,7 +90,7 @@ export function flowBookkeeping(state: FlowTableState): string[] {
       if (cells > state.cellCount) { problems.push(`flow ${String(key)}: cell list loops`); break }
     }
     if (withRemovals !== state.entryRemovals[entry]) problems.push(`flow ${String(key)}: entryRemovals ${state.entryRemovals[entry]} but ${withRemovals} cells hold removals`)
-    if (state.entryKey[entry] !== key) problems.push(`flow ${String(key)}: index and entry key disagree`)
+    if (keyOf(state, entry) !== key) problems.push(`flow ${String(key)}: index and entry key disagree`)
     const own = state.entryOwn[entry]!
     if (own >= 0 && (!inUse(state, own) || state.links[own * LINKS + LINK_ENTRY] !== entry)) problems.push(`flow ${String(key)}: entryOwn names cell ${own}, not its own`)
   }

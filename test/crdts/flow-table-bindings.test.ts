@@ -12,6 +12,7 @@ import {
   findCell, incrementField, keys, lookup, setField, size, sweepExpired,
 } from '../../crdts/flow-table.js'
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
+import { keyOfRef } from '../../crdts/flow-table-bindings.js'
 import { MISSING_BINDING } from '../../crdts/slot-type.js'
 import { Reader, createEncoder, toBytes } from '../../crdts/codec.js'
 import { identityOrigins, joinInto } from '../../crdts/join.js'
@@ -35,7 +36,7 @@ function boundKey(state: FlowTableState, origin: number, ordinal: number, genera
   const encoder = createEncoder()
   encodeBinding(encoder, state, origin, ordinal)
   const held = decodeBinding(new Reader(toBytes(encoder)))
-  return held.ordinal === ordinal && held.generation === generation ? held.key : undefined
+  return held.ordinal === ordinal && held.generation === generation ? keyOfRef(held) : undefined
 }
 
 /** Idle expiry after 100 ms, cells dropped 50 ms later (a sweep drops an entry idle for 150 ms). */

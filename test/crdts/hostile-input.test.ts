@@ -71,7 +71,7 @@ describe('a removal that names an origin folded away here is dropped, not stored
     const { width } = layoutFields(fields)
     const base = (originRef: number) => ({ originRef, life: 1, writeVersion: 1, counters: new Float64Array(width) })
     const cell = flowTableOps.applySlot(state, 0, 1, {
-      key: 'flow', ordinal: -1, generation: 0, life: 1, writeVersion: 1, lastMs: 0, numbers: new Array(width).fill(1), objects: [], removed: [base(1)],
+      key: 'flow', keyBytes: null, keyAt: 0, ordinal: -1, generation: 0, life: 1, writeVersion: 1, lastMs: 0, numbers: new Array(width).fill(1), objects: [], removed: [base(1)],
     }, foldedOrigin)
     expect(state.removals.get(cell)).toBeUndefined()
     const encoder = createEncoder()

@@ -12,6 +12,7 @@ import { createSimulation, type Simulation } from '../../src/sim/index.js'
 import { type ParsedFrame, groupSlots, parseFrame } from '../../src/frame.js'
 import type { FlowKey, FlowTableState } from '../../crdts/flow-table.js'
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
+import { keyOfRef } from '../../crdts/flow-table-bindings.js'
 import { Reader, createEncoder, toBytes } from '../../crdts/codec.js'
 import { identityOrigins } from '../../crdts/join.js'
 import { gossip, recordedReplica } from './support.js'
@@ -53,7 +54,7 @@ function boundKey(state: FlowTableState, origin: number, ordinal: number, genera
   const encoder = createEncoder()
   interned.encodeBinding(encoder, state, origin, ordinal)
   const held = interned.decodeBinding(new Reader(toBytes(encoder)))
-  return held.generation === generation ? held.key : undefined
+  return held.generation === generation ? keyOfRef(held) : undefined
 }
 
 /** A 5-tuple-like key of about 60 bytes, distinct for every `i`. */
@@ -370,7 +371,8 @@ function wrongTags(replica: Replica): { key: FlowKey; tag: unknown }[] {
     flowTableOps.encodeSlot(encoder, table, slot, identityOrigins)
     const delta = flowTableOps.decodeSlot(new Reader(toBytes(encoder)), identityOrigins, table)
     const value = delta.numbers[tag.offset]! >= 0 ? delta.objects[tag.objectOffset] : undefined
-    if (value !== undefined && value !== String(delta.key)) wrong.push({ key: delta.key!, tag: value })
+    const key = keyOfRef({ key: delta.key!, bytes: delta.keyBytes, at: delta.keyAt })
+    if (value !== undefined && value !== String(key)) wrong.push({ key, tag: value })
   }
   return wrong
 }
