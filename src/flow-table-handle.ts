@@ -34,17 +34,16 @@ const CELL = Symbol('cell')
 const EPOCH = Symbol('epoch')
 
 class EntryBase {
-  declare [TABLE]: FlowTableState
-  declare [ORIGIN]: number
+  /** The table and the own origin: on the table's entry class's prototype, shared by its entries. */
+  declare readonly [TABLE]: FlowTableState
+  declare readonly [ORIGIN]: number
   declare [ENTRY]: number
   declare [KEY]: FlowKey
   /** Own cell for direct writes; valid while `[EPOCH]` is the table's. */
   declare [CELL]: number
   declare [EPOCH]: number
 
-  constructor(table: FlowTableState, origin: number, entry: number, key: FlowKey) {
-    this[TABLE] = table
-    this[ORIGIN] = origin
+  constructor(entry: number, key: FlowKey) {
     this[ENTRY] = entry
     this[KEY] = key
     this[CELL] = -1
@@ -161,10 +160,12 @@ function fieldGetter(field: FieldLayout): (this: EntryBase) => object {
   }
 }
 
-/** A class per table: the table's field names as getters on its prototype. */
-function entryHandleClass(fields: readonly FieldLayout[]): typeof EntryBase {
+/** A class per table: the table, its own origin and the field names (as getters) on its prototype. */
+function entryHandleClass(table: FlowTableState, origin: number): typeof EntryBase {
   class EntryHandles extends EntryBase {}
-  for (const field of fields) {
+  Object.defineProperty(EntryHandles.prototype, TABLE, { value: table })
+  Object.defineProperty(EntryHandles.prototype, ORIGIN, { value: origin })
+  for (const field of table.fields) {
     Object.defineProperty(EntryHandles.prototype, field.name, { get: fieldGetter(field), enumerable: true, configurable: false })
   }
   return EntryHandles
@@ -172,7 +173,7 @@ function entryHandleClass(fields: readonly FieldLayout[]): typeof EntryBase {
 
 export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin): FlowTableHandle<F> {
   const origin = own.origin
-  const EntryClass = entryHandleClass(table.fields)
+  const EntryClass = entryHandleClass(table, origin)
   /** Handles by key, created on first use, dropped with their entry. */
   const handles = new Map<FlowKey, EntryHandles<F>>()
   table.onDrop = (key) => { handles.delete(key) }
@@ -180,7 +181,7 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
   const handleFor = (key: FlowKey, entry: number): EntryHandles<F> => {
     let handle = handles.get(key)
     if (handle === undefined) {
-      handle = new EntryClass(table, origin, entry, key) as unknown as EntryHandles<F>
+      handle = new EntryClass(entry, key) as unknown as EntryHandles<F>
       handles.set(key, handle)
     }
     return handle

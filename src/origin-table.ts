@@ -24,15 +24,20 @@ export interface OriginLog {
   base: number
   /** Whether `versions` holds whole versions (eight bytes each, `base` 0). */
   wide: boolean
-  fields: Uint16Array
+  /** Field ids: one byte each when every id of the schema fits (`OriginTable`'s `narrowFields`). */
+  fields: Uint8Array | Uint16Array
   slots: Int32Array
   length: number
 }
 
 const MAX_OFFSET = 0xffffffff
 
-function createLog(capacity = 16): OriginLog {
-  return { versions: new Uint32Array(capacity), base: 0, wide: false, fields: new Uint16Array(capacity), slots: new Int32Array(capacity), length: 0 }
+function createLog(narrowFields: boolean, capacity = 16): OriginLog {
+  return { versions: new Uint32Array(capacity), base: 0, wide: false, fields: fieldIds(narrowFields, capacity), slots: new Int32Array(capacity), length: 0 }
+}
+
+function fieldIds(narrow: boolean, capacity: number): Uint8Array | Uint16Array {
+  return narrow ? new Uint8Array(capacity) : new Uint16Array(capacity)
 }
 
 /** The version of entry `i` of `log`. */
@@ -62,6 +67,14 @@ export class OriginTable {
   /** Called when a forgotten origin's number is handed to a new origin. */
   onReuse: ((origin: number) => void) | null = null
 
+  /** Whether the logs keep field ids in a byte each. */
+  private readonly narrowFields: boolean
+
+  /** `fieldIdCount`: how many field ids the logs record (ids 0 to count - 1); up to 256 take a byte each. */
+  constructor(fieldIdCount = 0x10000) {
+    this.narrowFields = fieldIdCount <= 0x100
+  }
+
   /** Local numbers handed out so far, dropped origins included. */
   get size(): number {
     return this.ids.length
@@ -82,7 +95,7 @@ export class OriginTable {
     if (this.dropped[origin]) return
     this.dropped[origin] = true
     this.known[origin] = 0
-    this.logs[origin] = createLog(0)
+    this.logs[origin] = createLog(this.narrowFields, 0)
     this.listed.splice(this.listed.indexOf(origin), 1)
     this.wire[origin] = -1
     for (let i = 0; i < this.listed.length; i++) this.wire[this.listed[i]!] = i
@@ -108,7 +121,7 @@ export class OriginTable {
       this.incarnations[origin] = incarnation
       this.known[origin] = 0
       this.advertised[origin] = 0
-      this.logs[origin] = createLog()
+      this.logs[origin] = createLog(this.narrowFields)
       this.dropped[origin] = false
       this.wire[origin] = this.listed.length
       this.listed.push(origin)
@@ -120,7 +133,7 @@ export class OriginTable {
       this.incarnations.push(incarnation)
       this.known.push(0)
       this.advertised.push(0)
-      this.logs.push(createLog())
+      this.logs.push(createLog(this.narrowFields))
       this.dropped.push(false)
       this.wire.push(this.listed.length)
       this.listed.push(origin)
@@ -191,7 +204,7 @@ export class OriginTable {
     const base = narrow ? first : 0
     const versions = narrow ? new Uint32Array(capacity) : new Float64Array(capacity)
     for (let i = 0; i < log.length; i++) versions[i] = versionAt(log, i) - base
-    const fields = new Uint16Array(capacity)
+    const fields = fieldIds(this.narrowFields, capacity)
     fields.set(log.fields.subarray(0, log.length))
     const slots = new Int32Array(capacity)
     slots.set(log.slots.subarray(0, log.length))

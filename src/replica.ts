@@ -128,7 +128,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   readonly key: FrameKey | null
   readonly config: GossipConfig & { leaveTimeoutMs: number }
   readonly fields: FieldRuntime[]
-  readonly origins = new OriginTable()
+  readonly origins: OriginTable
   readonly membership: Membership
   private readonly dirty = new DirtyList()
   private readonly scheduler: Scheduler
@@ -196,6 +196,8 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     this.persistence = options.persistence
     this.fingerprint = schema.fingerprint
     this.key = options.secret === undefined ? null : createFrameKey(options.secret)
+    // Logs record a field id per change: each field's own, and a flow table's bindings after them.
+    this.origins = new OriginTable(2 * schema.names.length)
     this.ownOrigin = this.origins.intern(id, incarnation)
     this.membership = new Membership(id, incarnation, this.config.failureTimeoutMs, (event) => this.onMembership(event))
     const context: TypeContext = {

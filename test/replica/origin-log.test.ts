@@ -10,6 +10,21 @@ import { createSimulation } from '../../src/sim/index.js'
 import { OriginTable, type OriginLog, versionAt } from '../../src/origin-table.js'
 import { gossip } from './support.js'
 
+describe('OriginTable field ids', () => {
+  it('keeps them in a byte each when every id fits, through growth and compaction, else in two', () => {
+    for (const [count, highest, width] of [[256, 255, 1], [257, 256, 2], [undefined, 65_535, 2]] as const) {
+      const table = new OriginTable(count)
+      const origin = table.intern('o', 1)
+      for (let version = 1; version <= 3_000; version++) table.append(origin, version, version % 2 === 0 ? highest : version % 7, version)
+      table.compact(origin, (_field, slot) => slot % 3 !== 0)
+      const log = table.logs[origin]!
+      expect(log.fields.BYTES_PER_ELEMENT).toBe(width)
+      const kept = Array.from({ length: 3_000 }, (_, i) => i + 1).filter((version) => version % 3 !== 0)
+      expect([...log.fields.subarray(0, log.length)]).toEqual(kept.map((version) => version % 2 === 0 ? highest : version % 7))
+    }
+  })
+})
+
 describe('OriginTable.resize', () => {
   function filled(count: number): OriginTable {
     const table = new OriginTable()
