@@ -493,8 +493,13 @@ export function entryFor(state: FlowTableState, key: FlowKey): number {
   const hash = hashKey(key)
   const entry = state.keyIndex.get(key, hash)
   if (entry === undefined) return allocateEntry(state, key, hash)
-  if (state.entryKey[entry] === null) state.entryKey[entry] = key
+  adoptKey(state, entry, key)
   return entry
+}
+
+/** Gives an entry whose key is packed the caller's string of it (compared by reference from then on). */
+export function adoptKey(state: FlowTableState, entry: number, key: FlowKey): void {
+  if (state.entryKey[entry] === null && typeof key === 'string') state.entryKey[entry] = key
 }
 
 /** Deletes what this origin observes of the entry (observed-remove). */

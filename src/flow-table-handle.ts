@@ -183,6 +183,8 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
     if (handle === undefined) {
       handle = new EntryClass(entry, key) as unknown as EntryHandles<F>
       handles.set(key, handle)
+      // The Map keeps the key's string now: the entry may as well compare by it than by its packed bytes.
+      flowTableType.adoptKey(table, entry, key)
     }
     return handle
   }
@@ -198,6 +200,12 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
       return handles.get(key) ?? newEntry(key)
     },
     get(key: FlowKey) {
+      // A key read before has its handle: no hashing of the key, no probe of the index.
+      const known = handles.get(key)
+      if (known !== undefined) {
+        const entry = readable(known as unknown as EntryBase)
+        return entry >= 0 && flowTableType.entryExists(table, entry) ? known : undefined
+      }
       const entry = flowTableType.lookup(table, key)
       return entry < 0 ? undefined : handleFor(key, entry)
     },

@@ -37,6 +37,8 @@ describe('flow keys kept packed at a receiver', () => {
     expect(read.packets.global).toBe(7)
     expect(b.state.flows.delete(other)).toBe(true)
     expect(b.state.flows.has(other)).toBe(false)
+    // Its handle is known by now (the snapshot made one): `get` still answers by the entry's state.
+    expect(b.state.flows.get(other)).toBeUndefined()
     sim.advance(1_000)
     expect(a.snapshot()).toEqual({ flows: { [key]: { packets: 7 } } })
     expect(b.snapshot()).toEqual(a.snapshot())
@@ -67,6 +69,7 @@ describe('flow keys kept packed at a receiver', () => {
     expect(kept.packets.global).toBe(3)
     sim.advance(10_000)
     expect(b.state.flows.has(key)).toBe(false)
+    expect(b.state.flows.get(key)).toBeUndefined()
     expect(tableOf(b).keyIndex.size).toBe(0)
     // Another flow first takes the dropped entry's number: the key comes back under another.
     a.state.flows.entry(other).packets.increment(1)
