@@ -163,10 +163,10 @@ const reused: FlowCellDelta = {
   key: undefined, keyBytes: null, keyAt: 0, ordinal: -1, generation: 0, life: 0, writeVersion: 0, lastMs: 0, numbers: [], objects: [], removed: NO_REMOVALS,
 }
 
-/** Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state. */
 /** Where `decodeFlowCell` reads a cell's key. */
 const keyRead: KeyRef = { key: null, bytes: null, at: 0 }
 
+/** Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state. */
 export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: OriginCodec, interned: boolean): FlowCellDelta {
   let key: FlowKey | null | undefined
   let keyBytes: Uint8Array | null = null

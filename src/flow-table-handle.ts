@@ -51,7 +51,7 @@ class EntryBase {
   }
 }
 
-/** Entry index for a write (`entryFor` gives an entry whose key was packed the handle's key). */
+/** Entry index for a write (`entryFor` gives the handle's key to an entry whose key was packed). */
 function writable(state: EntryBase): number {
   if (state[TABLE].entryKey[state[ENTRY]] !== state[KEY]) state[ENTRY] = flowTableType.entryFor(state[TABLE], state[KEY])
   return state[ENTRY]
