@@ -52,20 +52,14 @@ function scan(key: string): boolean {
   return false
 }
 
+/** Where `writeKeyAsFiveTuple` packs a key before writing it. */
+const packing = new Uint8Array(PACKED_FIVE_TUPLE_BYTES)
+
 /** Writes `key` packed and returns true when it is a canonical IPv4 5-tuple; else writes nothing. */
 export function writeKeyAsFiveTuple(encoder: Encoder, key: string, tag: number): boolean {
-  if (!scan(key)) return false
-  encoding.writeUint8(encoder, tag)
-  writeFiveTuple(encoder, scanned)
+  if (!packFiveTuple(key, packing, 0)) return false
+  writePackedKey(encoder, packing, 0, tag)
   return true
-}
-
-/** Writes the packed form of the numbers of a 5-tuple. */
-function writeFiveTuple(encoder: Encoder, numbers: readonly number[]): void {
-  for (let i = 0; i < 11; i++) {
-    if (WIDTHS[i] === 2) encoding.writeUint16(encoder, numbers[i]!)
-    else encoding.writeUint8(encoder, numbers[i]!)
-  }
 }
 
 /**
@@ -88,9 +82,19 @@ export function packedEqual(a: Uint8Array, aAt: number, b: Uint8Array, bAt: numb
   return true
 }
 
-/** Copies the packed 5-tuple at `from[fromAt]` to `to[toAt]`. */
-export function copyPacked(from: Uint8Array, fromAt: number, to: Uint8Array, toAt: number): void {
-  for (let i = 0; i < PACKED_FIVE_TUPLE_BYTES; i++) to[toAt + i] = from[fromAt + i]!
+/**
+ * Stores the packed 5-tuple at `from[fromAt]` as item `index` of `column` (13 bytes per item),
+ * growing the column to at least `capacity` items when it is too short; returns the column.
+ */
+export function storePacked(column: Uint8Array, index: number, capacity: number, from: Uint8Array, fromAt: number): Uint8Array {
+  if ((index + 1) * PACKED_FIVE_TUPLE_BYTES > column.length) {
+    const grown = new Uint8Array(Math.max(capacity, index + 1) * PACKED_FIVE_TUPLE_BYTES)
+    grown.set(column)
+    column = grown
+  }
+  const to = index * PACKED_FIVE_TUPLE_BYTES
+  for (let i = 0; i < PACKED_FIVE_TUPLE_BYTES; i++) column[to + i] = from[fromAt + i]!
+  return column
 }
 
 /** Writes a packed 5-tuple key as `writeKey` would write its string (tag `tag`, then the 13 bytes). */

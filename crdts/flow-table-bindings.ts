@@ -25,7 +25,7 @@ import type { FlowKey, FlowTableState } from './flow-table.js'
 import {
   LINKS, LINK_ENTRY, grownCapacity, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, META_LIFE, metaOf,
 } from './flow-table.js'
-import { PACKED_FIVE_TUPLE_BYTES, copyPacked, unpackFiveTuple, writePackedKey } from './five-tuple.js'
+import { PACKED_FIVE_TUPLE_BYTES, storePacked, unpackFiveTuple, writePackedKey } from './five-tuple.js'
 
 /** One origin's bindings, by ordinal. */
 export interface OriginBindings {
@@ -200,12 +200,7 @@ export function encodeBinding(encoder: Encoder, state: FlowTableState, origin: n
 
 /** Keeps a binding's packed key (the 13 bytes at `bytes[at]`) under `ordinal`. */
 function keepPacked(bindings: OriginBindings, ordinal: number, bytes: Uint8Array, at: number): void {
-  if ((ordinal + 1) * PACKED_FIVE_TUPLE_BYTES > bindings.packed.length) {
-    const packed = new Uint8Array(Math.max(bindings.versions.length, ordinal + 1) * PACKED_FIVE_TUPLE_BYTES)
-    packed.set(bindings.packed)
-    bindings.packed = packed
-  }
-  copyPacked(bytes, at, bindings.packed, ordinal * PACKED_FIVE_TUPLE_BYTES)
+  bindings.packed = storePacked(bindings.packed, ordinal, bindings.versions.length, bytes, at)
 }
 
 /** What a reader that allows reuse (`Reader.reuse`) decodes bindings into. */

@@ -15,7 +15,7 @@
  * full, and the hash), plus 13 for a packed key.
  */
 import type { FlowKey } from './flow-table.js'
-import { PACKED_FIVE_TUPLE_BYTES, copyPacked, packFiveTuple, packedEqual, unpackFiveTuple } from './five-tuple.js'
+import { PACKED_FIVE_TUPLE_BYTES, packFiveTuple, packedEqual, storePacked, unpackFiveTuple } from './five-tuple.js'
 
 const EMPTY = 0
 const MIN_CAPACITY = 16
@@ -63,7 +63,7 @@ export class KeyIndex {
   /** Hash of each entry's key, by entry. */
   private hashes = new Int32Array(MIN_CAPACITY)
   /** The packed key of each entry whose `keys` element is `null`, 13 bytes per entry (empty until the first). */
-  private packed = new Uint8Array(0)
+  private packed: Uint8Array = new Uint8Array(0)
   size = 0
 
   /**
@@ -131,12 +131,7 @@ export class KeyIndex {
 
   /** Indexes the packed key at `bytes[at]` under `entry` (whose `keys` element is null) and keeps its bytes. */
   setPacked(bytes: Uint8Array, at: number, entry: number, hash: number): void {
-    if ((entry + 1) * PACKED > this.packed.length) {
-      const packed = new Uint8Array(Math.max(this.hashes.length, entry + 1) * PACKED)
-      packed.set(this.packed)
-      this.packed = packed
-    }
-    copyPacked(bytes, at, this.packed, entry * PACKED)
+    this.packed = storePacked(this.packed, entry, this.hashes.length, bytes, at)
     this.insert(entry, hash)
   }
 
