@@ -26,10 +26,15 @@ import {
   LINKS, LINK_ENTRY, grownCapacity, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, META_LIFE, metaOf,
 } from './flow-table.js'
 import { PACKED_FIVE_TUPLE_BYTES, storePacked, unpackFiveTuple, writePackedKey } from './five-tuple.js'
+import { type UintColumn, grownUintColumn, setUint, uintColumn } from './uint-column.js'
 
 /** One origin's bindings, by ordinal. */
 export interface OriginBindings {
-  /** Each binding's key; `null` when it is a 5-tuple kept packed in `packed` (13 bytes per ordinal). */
+  /**
+   * Each binding's key, or `null`/absent when it is a 5-tuple kept packed in `packed` (13 bytes
+   * per ordinal). Packed keys are never written here, so an origin whose keys all arrive packed
+   * keeps this array empty (`keyOfOrdinal` reads it).
+   */
   keys: (FlowKey | null | undefined)[]
   /** Packed 5-tuple keys by ordinal (empty until the origin's first). */
   packed: Uint8Array
@@ -39,9 +44,9 @@ export interface OriginBindings {
    */
   slots: Int32Array
   /** Version of the change that made each binding (0: none). */
-  versions: Float64Array
+  versions: UintColumn
   /** Life of the cell when it was bound: a cell still in that life sends no life of its own. */
-  lives: Float64Array
+  lives: UintColumn
   /** Ordinals handed out so far (the owner's side). */
   next: number
   /** Ordinals of dropped own cells, free for reuse (the owner's side). */
@@ -112,7 +117,7 @@ export function readFlowKeyRef(reader: Reader, into: KeyRef): void {
 
 function createBindings(capacity = 16): OriginBindings {
   return {
-    keys: [], packed: new Uint8Array(0), slots: newSlots(capacity), versions: new Float64Array(capacity), lives: new Float64Array(capacity), next: 0, free: [],
+    keys: [], packed: new Uint8Array(0), slots: newSlots(capacity), versions: uintColumn(capacity), lives: uintColumn(capacity), next: 0, free: [],
   }
 }
 
@@ -122,13 +127,30 @@ function ensureCapacity(bindings: OriginBindings, ordinal: number): void {
   while (capacity <= ordinal) capacity = grownCapacity(capacity)
   const slots = newSlots(capacity)
   slots.set(bindings.slots)
-  const versions = new Float64Array(capacity)
-  versions.set(bindings.versions)
-  const lives = new Float64Array(capacity)
-  lives.set(bindings.lives)
   bindings.slots = slots
-  bindings.versions = versions
-  bindings.lives = lives
+  bindings.versions = grownUintColumn(bindings.versions, capacity)
+  bindings.lives = grownUintColumn(bindings.lives, capacity)
+}
+
+/** Records a binding's key: a packed one in `packed`, any other in `keys`. */
+function setKey(bindings: OriginBindings, ordinal: number, key: FlowKey | null, bytes: Uint8Array | null, at: number): void {
+  if (key === null) {
+    bindings.packed = storePacked(bindings.packed, ordinal, bindings.versions.length, bytes!, at)
+    // Only a key held before under this ordinal needs clearing; an absent one reads as packed.
+    if (ordinal < bindings.keys.length) bindings.keys[ordinal] = null
+  } else {
+    bindings.keys[ordinal] = key
+  }
+}
+
+/** A held binding's key: `null` when it is packed in `packed`. */
+function keyOfOrdinal(bindings: OriginBindings, ordinal: number): FlowKey | null {
+  return bindings.keys[ordinal] ?? null
+}
+
+function setNumbers(bindings: OriginBindings, ordinal: number, version: number, life: number): void {
+  bindings.versions = setUint(bindings.versions, ordinal, version)
+  bindings.lives = setUint(bindings.lives, ordinal, life)
 }
 
 function newSlots(ordinals: number): Int32Array {
@@ -157,12 +179,10 @@ export function bindCell(state: FlowTableState, origin: number, cell: number, ve
   const generation = bindings.slots[2 * ordinal]! + 1
   const entry = state.links[cell * LINKS + LINK_ENTRY]!
   const key = state.entryKey[entry]!
-  bindings.keys[ordinal] = key
-  if (key === null) keepPacked(bindings, ordinal, state.keyIndex.packedKeys, state.keyIndex.packedAt(entry))
+  setKey(bindings, ordinal, key, state.keyIndex.packedKeys, key === null ? state.keyIndex.packedAt(entry) : 0)
   bindings.slots[2 * ordinal] = generation
   bindings.slots[2 * ordinal + 1] = cell
-  bindings.versions[ordinal] = version
-  bindings.lives[ordinal] = state.numbers[metaOf(state, cell) + META_LIFE]!
+  setNumbers(bindings, ordinal, version, state.numbers[metaOf(state, cell) + META_LIFE]!)
   state.links[cell * LINKS + LINK_ORDINAL] = ordinal
   state.links[cell * LINKS + LINK_GENERATION] = generation
   return ordinal
@@ -193,14 +213,9 @@ export function encodeBinding(encoder: Encoder, state: FlowTableState, origin: n
   writeVarUint(encoder, ordinal)
   writeVarUint(encoder, bindings.slots[2 * ordinal]!)
   writeVarUint(encoder, bindings.lives[ordinal]!)
-  const key = bindings.keys[ordinal]!
+  const key = keyOfOrdinal(bindings, ordinal)
   if (key === null) writePackedKey(encoder, bindings.packed, ordinal * PACKED_FIVE_TUPLE_BYTES, PACKED_KEY_TAG)
   else writeKey(encoder, key)
-}
-
-/** Keeps a binding's packed key (the 13 bytes at `bytes[at]`) under `ordinal`. */
-function keepPacked(bindings: OriginBindings, ordinal: number, bytes: Uint8Array, at: number): void {
-  bindings.packed = storePacked(bindings.packed, ordinal, bindings.versions.length, bytes, at)
 }
 
 /** What a reader that allows reuse (`Reader.reuse`) decodes bindings into. */
@@ -223,12 +238,10 @@ export function applyBinding(state: FlowTableState, origin: number, version: num
   const bindings = bindingsOf(state, origin)
   ensureCapacity(bindings, delta.ordinal)
   if (bindings.versions[delta.ordinal]! >= version) return -1
-  bindings.keys[delta.ordinal] = delta.key
-  if (delta.key === null) keepPacked(bindings, delta.ordinal, delta.bytes!, delta.at)
+  setKey(bindings, delta.ordinal, delta.key, delta.bytes, delta.at)
   bindings.slots[2 * delta.ordinal] = delta.generation
   bindings.slots[2 * delta.ordinal + 1] = -1
-  bindings.versions[delta.ordinal] = version
-  bindings.lives[delta.ordinal] = delta.life
+  setNumbers(bindings, delta.ordinal, version, delta.life)
   return delta.ordinal
 }
 
@@ -250,7 +263,7 @@ export function resolveCell(state: FlowTableState, origin: number, ordinal: numb
 /** The key of a binding `resolveCell` found held, into `into` (a packed one as its bytes in the bindings). */
 export function boundKey(state: FlowTableState, origin: number, ordinal: number, into: KeyRef): void {
   const bindings = state.bindings[origin]!
-  const key = bindings.keys[ordinal]!
+  const key = keyOfOrdinal(bindings, ordinal)
   into.key = key
   into.bytes = key === null ? bindings.packed : null
   into.at = key === null ? ordinal * PACKED_FIVE_TUPLE_BYTES : 0

@@ -14,7 +14,9 @@ import {
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
 import { keyOfRef } from '../../crdts/flow-table-bindings.js'
 import { MISSING_BINDING } from '../../crdts/slot-type.js'
-import { Reader, createEncoder, toBytes } from '../../crdts/codec.js'
+import { PACKED_KEY_TAG, Reader, createEncoder, toBytes, writeKey, writeVarUint } from '../../crdts/codec.js'
+import { PACKED_FIVE_TUPLE_BYTES, packFiveTuple, writePackedKey } from '../../crdts/five-tuple.js'
+import { flowKey } from '../../src/index.js'
 import { identityOrigins, joinInto } from '../../crdts/join.js'
 import { DecodeError } from '../../src/errors.js'
 import { type World, advance, createTestContext, createWorld } from '../../property-tests/harness/context.js'
@@ -356,5 +358,47 @@ describe('flow table key bindings', () => {
     expect(() => decode([0x80, 0x80, 0x80, 0x80, 0x08, ...bytes.slice(1)])).toThrow(DecodeError) // ordinal 2^31
     expect(() => decode([0, 0x80, 0x80, 0x80, 0x80, 0x08, ...bytes.slice(2)])).toThrow(DecodeError) // generation 2^31
     for (let length = 0; length < bytes.length; length++) expect(() => decode(bytes.slice(0, length))).toThrow(DecodeError)
+  })
+
+  it('a binding keeps versions and lives past 2^32 exactly, and an ordinal bound again reads its new key in either form', () => {
+    const world = createWorld(2)
+    const [b] = tables(world, 2) as [FlowTableState, FlowTableState]
+    const payload = (ordinal: number, generation: number, life: number, key: FlowKey, packed = false) => {
+      const encoder = createEncoder()
+      writeVarUint(encoder, ordinal)
+      writeVarUint(encoder, generation)
+      writeVarUint(encoder, life)
+      if (packed) {
+        const bytes = new Uint8Array(PACKED_FIVE_TUPLE_BYTES)
+        expect(packFiveTuple(key as string, bytes, 0)).toBe(true)
+        writePackedKey(encoder, bytes, 0, PACKED_KEY_TAG)
+      } else {
+        writeKey(encoder, key)
+      }
+      return toBytes(encoder)
+    }
+    const heldLife = (ordinal: number) => decodeBinding(new Reader(bindingBytes(b, A, ordinal))).life
+    // Small numbers first (the narrow columns), then ones that need eight bytes.
+    expect(receiveBinding(b, A, 5, payload(0, 1, 2, K1))).toBe(0)
+    const bigVersion = 2 ** 40 + 3
+    const bigLife = 2 ** 33 + 1
+    expect(receiveBinding(b, A, bigVersion, payload(1, 1, bigLife, K2))).toBe(1)
+    expect(bindingVersion(b, A, 0)).toBe(5)
+    expect(heldLife(0)).toBe(2)
+    expect(bindingVersion(b, A, 1)).toBe(bigVersion)
+    expect(heldLife(1)).toBe(bigLife)
+    expect(boundKey(b, A, 1, 1)).toBe(K2)
+    // An older copy of the binding is refused, a newer one replaces it.
+    expect(receiveBinding(b, A, bigVersion - 1, payload(1, 1, 7, K1))).toBe(-1)
+    expect(boundKey(b, A, 1, 1)).toBe(K2)
+    // Ordinal 0 bound again with a 5-tuple key sent packed, then again with a string key.
+    const tuple = flowKey({ src: '10.0.0.9', sport: 1234, dst: '10.1.0.1', dport: 80, proto: 6 })
+    expect(receiveBinding(b, A, bigVersion + 1, payload(0, 2, 1, tuple, true))).toBe(0)
+    expect(boundKey(b, A, 0, 2)).toBe(tuple)
+    expect(receiveBinding(b, A, bigVersion + 2, payload(0, 3, 1, K3))).toBe(0)
+    expect(boundKey(b, A, 0, 3)).toBe(K3)
+    expect(receiveBinding(b, A, bigVersion + 3, payload(0, 4, 1, tuple, true))).toBe(0)
+    expect(boundKey(b, A, 0, 4)).toBe(tuple)
+    expect(bindingVersion(b, A, 0)).toBe(bigVersion + 3)
   })
 })

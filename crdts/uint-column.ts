@@ -1,0 +1,31 @@
+/**
+ * A column of non-negative integers (versions, lives) that takes four bytes per element until a
+ * value needs more, and then eight for good. Versions and lives come from counters that start at
+ * zero, so almost every table keeps the narrow form; a frame may still carry any safe integer,
+ * and the column widens rather than wrap it.
+ */
+export type UintColumn = Uint32Array | Float64Array
+
+const MAX_NARROW = 0xffffffff
+
+export function uintColumn(capacity: number): UintColumn {
+  return new Uint32Array(capacity)
+}
+
+/** The column grown to `capacity` (same width). */
+export function grownUintColumn(column: UintColumn, capacity: number): UintColumn {
+  const grown = column instanceof Uint32Array ? new Uint32Array(capacity) : new Float64Array(capacity)
+  grown.set(column)
+  return grown
+}
+
+/** Stores `value` at `index`; returns the column to keep (widened when the value needs it). */
+export function setUint(column: UintColumn, index: number, value: number): UintColumn {
+  if (value > MAX_NARROW && column instanceof Uint32Array) {
+    const wide = new Float64Array(column.length)
+    wide.set(column)
+    column = wide
+  }
+  column[index] = value
+  return column
+}
