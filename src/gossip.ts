@@ -79,6 +79,17 @@ function peerKey(id: string, incarnation: number): string {
 /** Rounds a push waits for a peer to confirm what an earlier push carried before sending it again. */
 const RESEND_AFTER_ROUNDS = 3
 
+/**
+ * A log compaction drops the entries that a later entry of the same slot supersedes, from the
+ * log alone. Checking each remaining entry's slot too (whether the slot still has that version:
+ * it may have been dropped, or passed to another origin) reads the state all over, which costs
+ * more than the rest: after a check that found stale entries in at most 1/`RARE_STALE` of the
+ * log, the next `UNCHECKED_COMPACTIONS` compactions of that log skip it. Where slots keep being
+ * dropped (expiry under churn), every compaction checks.
+ */
+const RARE_STALE = 32
+const UNCHECKED_COMPACTIONS = 3
+
 /** A Yjs state vector naming no client: the update after it is the whole doc. */
 const EMPTY_STATE_VECTOR = new Uint8Array([0])
 
@@ -93,6 +104,8 @@ export class GossipEngine implements SlotDecoder {
   private readonly peerDocDigests = new Map<string, Map<number, docType.DocDigest>>()
   /** Log length at which an origin's log is next compacted. */
   private readonly compactAt: number[] = []
+  /** How many more compactions of each origin's log drop only superseded entries (`compact`). */
+  private readonly uncheckedCompactions: number[] = []
   /** Local doc edits of this round, pushed with every push of the round. */
   private roundDocUpdates: (Uint8Array | null)[] = []
   /**
@@ -137,6 +150,7 @@ export class GossipEngine implements SlotDecoder {
     this.settled[origin] = 0
     this.lastRoundKnown[origin] = 0
     this.compactAt[origin] = 1024
+    this.uncheckedCompactions[origin] = 0
     for (const belief of this.beliefs.values()) if (origin < belief.length) belief[origin] = 0
     for (const sent of this.pushed.values()) {
       if (origin < sent.to.length) sent.to[origin] = 0
@@ -555,8 +569,17 @@ export class GossipEngine implements SlotDecoder {
     const log = origins.logs[origin]!
     const threshold = this.compactAt[origin] ?? 1024
     if (log.length < threshold) return
-    origins.compact(origin, (fieldIndex, ref, logVersion) => this.isCurrent(origin, fieldIndex, ref, logVersion))
-    const next = Math.max(1024, origins.logs[origin]!.length * 2)
+    const skip = this.uncheckedCompactions[origin] ?? 0
+    if (skip > 0) {
+      this.uncheckedCompactions[origin] = skip - 1
+      origins.compact(origin, null)
+    } else {
+      const length = log.length
+      const stale = origins.compact(origin, (fieldIndex, ref, logVersion) => this.isCurrent(origin, fieldIndex, ref, logVersion))
+      // Few entries whose slot went: the next compactions may skip the check.
+      this.uncheckedCompactions[origin] = stale * RARE_STALE <= length ? UNCHECKED_COMPACTIONS : 0
+    }
+    const next = Math.max(1024, Math.ceil(origins.logs[origin]!.length * 1.5))
     this.compactAt[origin] = next
     origins.resize(origin, next)
   }

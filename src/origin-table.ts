@@ -31,6 +31,7 @@ export interface OriginLog {
 }
 
 const MAX_OFFSET = 0xffffffff
+const EMPTY_BITS = new Int32Array(0)
 
 function createLog(narrowFields: boolean, capacity = 16): OriginLog {
   return { versions: new Uint32Array(capacity), base: 0, wide: false, fields: fieldIds(narrowFields, capacity), slots: new Int32Array(capacity), length: 0 }
@@ -66,6 +67,10 @@ export class OriginTable {
   private readonly free: number[] = []
   /** Called when a forgotten origin's number is handed to a new origin. */
   onReuse: ((origin: number) => void) | null = null
+
+  /** Scratch of `compact`: a bit per slot of each field id (all clear between compactions), and a mark per entry. */
+  private readonly seen: Int32Array[] = []
+  private latest = new Uint8Array(0)
 
   /** Whether the logs keep field ids in a byte each. */
   private readonly narrowFields: boolean
@@ -167,18 +172,61 @@ export class OriginTable {
     return low
   }
 
-  /** Drops stale entries. `isCurrent` tells whether an entry's slot still has that entry's version. */
-  compact(origin: number, isCurrent: (field: number, slot: number, version: number) => boolean): void {
+  /**
+   * Drops stale entries. An entry that a later entry of the same (field, slot) supersedes is
+   * stale and goes without a look at its slot: one backward pass over the log, with a bit per
+   * slot, finds those. `isCurrent`, when given, is asked about every other entry (whether its
+   * slot still has that entry's version: a slot that was dropped or passed to another origin
+   * since has no later entry here); without it those stay until a compaction that asks. Returns
+   * how many entries `isCurrent` dropped.
+   */
+  compact(origin: number, isCurrent: ((field: number, slot: number, version: number) => boolean) | null): number {
     const log = this.logs[origin]!
+    const { versions, fields, slots, length } = log
+    const seen = this.seen
+    if (this.latest.length < length) this.latest = new Uint8Array(versions.length)
+    const latest = this.latest
+    // Backward, so the first entry met of a (field, slot) is its latest.
+    let lastField = -1
+    let bits: Int32Array = EMPTY_BITS
+    for (let i = length - 1; i >= 0; i--) {
+      const field = fields[i]!
+      const slot = slots[i]!
+      if (field !== lastField) {
+        lastField = field
+        bits = seen[field] ?? EMPTY_BITS
+      }
+      const word = slot >>> 5
+      if (word >= bits.length) {
+        const grown = new Int32Array(Math.max(64, word + 1, bits.length * 2))
+        grown.set(bits)
+        seen[field] = bits = grown
+      }
+      const bit = 1 << (slot & 31)
+      const held = bits[word]!
+      latest[i] = (held & bit) === 0 ? 1 : 0
+      bits[word] = held | bit
+    }
+    // Forward: keep the latest entries (that `isCurrent` keeps), and clear each one's bit, which
+    // clears every bit the pass above set.
     let kept = 0
-    for (let i = 0; i < log.length; i++) {
-      if (!isCurrent(log.fields[i]!, log.slots[i]!, versionAt(log, i))) continue
-      log.versions[kept] = log.versions[i]!
-      log.fields[kept] = log.fields[i]!
-      log.slots[kept] = log.slots[i]!
+    let stale = 0
+    for (let i = 0; i < length; i++) {
+      if (latest[i] === 0) continue
+      const field = fields[i]!
+      const slot = slots[i]!
+      seen[field]![slot >>> 5] = 0
+      if (isCurrent !== null && !isCurrent(field, slot, versionAt(log, i))) {
+        stale++
+        continue
+      }
+      versions[kept] = versions[i]!
+      fields[kept] = field
+      slots[kept] = slot
       kept++
     }
     log.length = kept
+    return stale
   }
 
   /**
