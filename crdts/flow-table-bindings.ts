@@ -23,10 +23,10 @@ import { DecodeError } from '../src/errors.js'
 import { MISSING_BINDING } from './slot-type.js'
 import type { FlowKey, FlowTableState } from './flow-table.js'
 import {
-  LINKS, LINK_ENTRY, grownCapacity, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, META_LIFE, metaOf,
+  LINKS, LINK_ENTRY, grownCapacity, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, lifeOf,
 } from './flow-table.js'
 import { PACKED_FIVE_TUPLE_BYTES, storePacked, unpackFiveTuple, writePackedKey } from './five-tuple.js'
-import { type UintColumn, grownUintColumn, setUint, uintColumn } from './uint-column.js'
+import { MAX_NARROW, type UintColumn, grownUintColumn, uintColumn, widened } from './uint-column.js'
 
 /** One origin's bindings, by ordinal. */
 export interface OriginBindings {
@@ -149,8 +149,10 @@ function keyOfOrdinal(bindings: OriginBindings, ordinal: number): FlowKey | null
 }
 
 function setNumbers(bindings: OriginBindings, ordinal: number, version: number, life: number): void {
-  bindings.versions = setUint(bindings.versions, ordinal, version)
-  bindings.lives = setUint(bindings.lives, ordinal, life)
+  if (version > MAX_NARROW) bindings.versions = widened(bindings.versions)
+  if (life > MAX_NARROW) bindings.lives = widened(bindings.lives)
+  bindings.versions[ordinal] = version
+  bindings.lives[ordinal] = life
 }
 
 function newSlots(ordinals: number): Int32Array {
@@ -182,7 +184,7 @@ export function bindCell(state: FlowTableState, origin: number, cell: number, ve
   setKey(bindings, ordinal, key, state.keyIndex.packedKeys, key === null ? state.keyIndex.packedAt(entry) : 0)
   bindings.slots[2 * ordinal] = generation
   bindings.slots[2 * ordinal + 1] = cell
-  setNumbers(bindings, ordinal, version, state.numbers[metaOf(state, cell) + META_LIFE]!)
+  setNumbers(bindings, ordinal, version, lifeOf(state, cell))
   state.links[cell * LINKS + LINK_ORDINAL] = ordinal
   state.links[cell * LINKS + LINK_GENERATION] = generation
   return ordinal

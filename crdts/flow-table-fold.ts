@@ -42,7 +42,7 @@
  */
 import { compareTimestamps } from './hlc.js'
 import {
-  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, META_LIFE,
+  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, lifeOf, setLife,
   META_VERSION, META_WRITE_VERSION, allocateOwnCell, clearRemovals, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
   isExpired, keyOf, lastOf, markDirty, metaOf, resetOwn, setFlags, setLast, setRemovals, touched,
 } from './flow-table.js'
@@ -121,14 +121,14 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
   const heir = findCell(state, entry, into)
   const sourceHighest = highestBase(state, entry, from)
   const moves = !isCovered(state, source, sourceHighest)
-  const sourceBase = sourceHighest && sourceHighest.life === state.numbers[metaOf(state, source) + META_LIFE] ? sourceHighest : undefined
+  const sourceBase = sourceHighest && sourceHighest.life === lifeOf(state, source) ? sourceHighest : undefined
   const heirVisible = heir >= 0 && !isCovered(state, heir, highestBase(state, entry, into))
   const sourceRemovals = state.removals.get(source)
 
   let start: Start = 'keep'
   let rebaseBy: Base | undefined
   const seenOfHeir = sourceRemovals?.get(into)
-  if (heir >= 0 && seenOfHeir && seenOfHeir.life === state.numbers[metaOf(state, heir) + META_LIFE] && decides(state, entry, source, into, seenOfHeir)) {
+  if (heir >= 0 && seenOfHeir && seenOfHeir.life === lifeOf(state, heir) && decides(state, entry, source, into, seenOfHeir)) {
     // D's deletion is what decides H's current life; it leaves with D's cell, so H applies it now.
     start = heirVisible ? 'rebase' : 'restart'
     rebaseBy = seenOfHeir
@@ -146,7 +146,7 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
     }
   }
   if (moves) {
-    const whole: Base = { life: state.numbers[metaOf(state, source) + META_LIFE]!, writeVersion: state.numbers[metaOf(state, source) + META_WRITE_VERSION]!, counters: counterColumnsOf(state, source) }
+    const whole: Base = { life: lifeOf(state, source), writeVersion: state.numbers[metaOf(state, source) + META_WRITE_VERSION]!, counters: counterColumnsOf(state, source) }
     const held = heirRemovals?.get(from)
     if (!held || later(whole, held)) removals.push([from, whole])
   }
@@ -193,8 +193,8 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
 
 /** H's cell starts a new life that holds what was visible of it: counters minus the deciding base. */
 function rebase(state: FlowTableState, cell: number, base: Base): void {
-  state.ownLives = Math.max(state.ownLives, state.numbers[metaOf(state, cell) + META_LIFE]!) + 1
-  state.numbers[metaOf(state, cell) + META_LIFE] = state.ownLives
+  state.ownLives = Math.max(state.ownLives, lifeOf(state, cell)) + 1
+  setLife(state, cell, state.ownLives)
   const row = cell * state.stride
   for (const field of state.fields) {
     if (field.kind !== 'counter' && field.kind !== 'pnCounter') continue

@@ -7,7 +7,7 @@ import type { OriginCodec, SlotOps } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 import {
   type Base, type FlowCellDelta, type FlowKey, type FlowTableState, DIRTY, HAS_REMOVALS, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_GENERATION,
-  LINK_ORDINAL, LINK_ORIGIN, META_LIFE, META_VERSION, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
+  LINK_ORDINAL, LINK_ORIGIN, META_VERSION, lifeOf, setLife, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
   clearRemovals, flagsOf, lastOf, metaOf, setFlags, setLast, setRemovals, writeEntryKey,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
@@ -99,7 +99,7 @@ const HEAD_INTERNED_ONLY = HEAD_GENERATION_ONE | HEAD_LIFE_AS_BOUND | HEAD_WRITE
 function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, origins: OriginCodec, interned: boolean): void {
     const meta = metaOf(state, slot)
     const flags = flagsOf(state, slot)
-    const life = state.numbers[meta + META_LIFE]!
+    const life = lifeOf(state, slot)
     const writeVersion = (flags & HAS_WRITES) !== 0 ? state.numbers[meta + META_WRITE_VERSION]! : 0
     const lastMs = lastOf(state, slot)
     const removed = (flags & HAS_REMOVALS) !== 0 ? state.removals.get(slot) : undefined
@@ -322,7 +322,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   if (delta.key === undefined) cacheCell(state, origin, delta.ordinal, cell)
   const hadRemovals = (flagsOf(state, cell) & HAS_REMOVALS) !== 0
   state.numbers[metaOf(state, cell) + META_VERSION] = version
-  state.numbers[metaOf(state, cell) + META_LIFE] = life
+  setLife(state, cell, life)
   state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = writeVersion
   // A table that records no times keeps none: a peer of the same schema never sends one.
   setLast(state, cell, delta.lastMs)

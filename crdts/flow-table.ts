@@ -26,6 +26,7 @@ import { type OriginBindings, releaseOrdinal } from './flow-table-bindings.js'
 import { KeyIndex, hashKey } from './key-index.js'
 import { type Encoder, PACKED_KEY_TAG, writeKey } from './codec.js'
 import { writePackedKey } from './five-tuple.js'
+import { MAX_NARROW, type UintColumn, grownUintColumn, uintColumn, widened } from './uint-column.js'
 
 /**
  * A flow table key: a string (such as `flowKey(...)` makes) or a non-negative safe integer (a flow id you already have). `7` and `'7'` are different keys.
@@ -126,8 +127,8 @@ export interface FlowTableState {
   readonly ownedOrigins: Set<number>
   /**
    * Cell rows of `stride` numbers: the field columns (`width` of them), then the cell's version,
-   * write version, life and last-write time (`META_*` after `metaOf`), so applying or writing a
-   * cell touches one row (and its links), not one array per attribute.
+   * write version and last-write time (`META_*` after `metaOf`), so applying or writing a cell
+   * touches one row (and its links), not one array per attribute.
    */
   numbers: Float64Array
   /**
@@ -135,6 +136,8 @@ export interface FlowTableState {
    * and a byte column keeps them in few cache lines (in the row they took eight bytes).
    */
   cellFlags: Uint8Array
+  /** Each cell's life (`lifeOf`): four bytes each until a life needs eight. */
+  cellLives: UintColumn
   /** Numbers per cell row: `width` field columns plus `META_WIDTH` (less the last-write time when the table records no times). */
   readonly stride: number
   objects: unknown[]
@@ -218,7 +221,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     entryCount: 0, freeEntries: [],
     links: newLinks(cellCapacity),
     bindings: [], ownedOrigins: new Set(),
-    numbers: new Float64Array(cellCapacity * (width + metaWidth(tracksTime))), cellFlags: new Uint8Array(cellCapacity), objects: [], removals: new Map(),
+    numbers: new Float64Array(cellCapacity * (width + metaWidth(tracksTime))), cellFlags: new Uint8Array(cellCapacity), cellLives: uintColumn(cellCapacity), objects: [], removals: new Map(),
     cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
   }
 }
@@ -241,19 +244,28 @@ export function counterColumnsOf(state: FlowTableState, cell: number): Float64Ar
 }
 
 /**
- * Numbers of a cell row after its field columns: version, write version, life, and the
- * last-write time, which only a table that records times has (read it with `lastOf`). The
- * cell's flags sit apart, a byte each (`flagsOf`).
+ * Numbers of a cell row after its field columns: version, write version, and the last-write
+ * time, which only a table that records times has (read it with `lastOf`). The cell's flags and
+ * life sit apart (`flagsOf`, `lifeOf`): a byte and four bytes each, where the row takes eight.
  */
 export const META_VERSION = 0
 export const META_WRITE_VERSION = 1
-export const META_LIFE = 2
-export const META_LAST = 3
-export const META_WIDTH = 4
+export const META_LAST = 2
+export const META_WIDTH = 3
 
 /** Meta numbers per cell row: a table that records no times keeps no last-write column. */
 function metaWidth(tracksTime: boolean): number {
   return tracksTime ? META_WIDTH : META_LAST
+}
+
+/** A cell's life: which of its owner's incarnations of the cell its values belong to. */
+export function lifeOf(state: FlowTableState, cell: number): number {
+  return state.cellLives[cell]!
+}
+
+export function setLife(state: FlowTableState, cell: number, life: number): void {
+  if (life > MAX_NARROW) state.cellLives = widened(state.cellLives)
+  state.cellLives[cell] = life
 }
 
 /** A cell's last-write time (0 when the table records no times). */
@@ -398,6 +410,7 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
       const cellFlags = new Uint8Array(capacity)
       cellFlags.set(state.cellFlags)
       state.cellFlags = cellFlags
+      state.cellLives = grownUintColumn(state.cellLives, capacity)
     }
   }
   state.links[cell * LINKS + LINK_ENTRY] = entry
@@ -408,7 +421,7 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
   state.numbers[metaOf(state, cell) + META_VERSION] = 0
   setFlags(state, cell, IN_USE)
   clearValues(state, cell)
-  state.numbers[metaOf(state, cell) + META_LIFE] = 0
+  setLife(state, cell, 0)
   state.removals.delete(cell)
   return cell
 }
@@ -417,7 +430,7 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
 /** @internal shared with flow-table-fold.ts */
 export function allocateOwnCell(state: FlowTableState, entry: number, origin: number): number {
   const cell = allocateCell(state, entry, origin)
-  state.numbers[metaOf(state, cell) + META_LIFE] = ++state.ownLives
+  setLife(state, cell, ++state.ownLives)
   return cell
 }
 
@@ -461,7 +474,7 @@ export function highestBase(state: FlowTableState, entry: number, origin: number
 /** @internal shared with flow-table-fold.ts */
 export function isCovered(state: FlowTableState, cell: number, base: Base | undefined): boolean {
   if ((flagsOf(state, cell) & HAS_WRITES) === 0) return true
-  if (!base || base.life !== state.numbers[metaOf(state, cell) + META_LIFE]) return false
+  if (!base || base.life !== lifeOf(state, cell)) return false
   return (flagsOf(state, cell) & WRITTEN) === 0 && base.writeVersion >= state.numbers[metaOf(state, cell) + META_WRITE_VERSION]!
 }
 
@@ -514,7 +527,7 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
       state.entryRemovals[entry]! += 1
       state.epoch++
     }
-    removed.set(state.links[cell * LINKS + LINK_ORIGIN]!, { life: state.numbers[metaOf(state, cell) + META_LIFE]!, writeVersion: state.numbers[metaOf(state, cell) + META_WRITE_VERSION]!, counters: counterColumnsOf(state, cell) })
+    removed.set(state.links[cell * LINKS + LINK_ORIGIN]!, { life: lifeOf(state, cell), writeVersion: state.numbers[metaOf(state, cell) + META_WRITE_VERSION]!, counters: counterColumnsOf(state, cell) })
   }
   resetOwn(state, own)
   markDirty(state, own)
@@ -527,8 +540,8 @@ export function resetOwn(state: FlowTableState, cell: number): void {
   state.epoch++
   const last = lastOf(state, cell)
   // max: the cell may hold a life that did not come from this counter (restored from a peer).
-  state.ownLives = Math.max(state.ownLives, state.numbers[metaOf(state, cell) + META_LIFE]!) + 1
-  state.numbers[metaOf(state, cell) + META_LIFE] = state.ownLives
+  state.ownLives = Math.max(state.ownLives, lifeOf(state, cell)) + 1
+  setLife(state, cell, state.ownLives)
   clearValues(state, cell)
   setLast(state, cell, last)
   setFlags(state, cell, flagsOf(state, cell) & ~(HAS_WRITES | WRITTEN))
@@ -657,7 +670,7 @@ function visibleCells(state: FlowTableState, entry: number, visit: (cell: number
   for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
     const base = highestBase(state, entry, state.links[cell * LINKS + LINK_ORIGIN]!)
     if (isCovered(state, cell, base)) continue
-    visit(cell, base && base.life === state.numbers[metaOf(state, cell) + META_LIFE] ? base : undefined)
+    visit(cell, base && base.life === lifeOf(state, cell) ? base : undefined)
   }
 }
 
@@ -709,7 +722,7 @@ export function fieldLocal(state: FlowTableState, entry: number, origin: number,
   if (field.kind === 'register') {
     return state.numbers[cell * state.stride + field.offset]! < 0 ? field.initial : state.objects[cell * state.objectWidth + field.objectOffset]
   }
-  const value = cellFieldValue(state, cell, base && base.life === state.numbers[metaOf(state, cell) + META_LIFE] ? base : undefined, field)
+  const value = cellFieldValue(state, cell, base && base.life === lifeOf(state, cell) ? base : undefined, field)
   return field.kind === 'maxRegister' && (value === -Infinity || (field.isLastSeen && value === 0)) ? undefined : value
 }
 

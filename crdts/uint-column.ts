@@ -6,8 +6,6 @@
  */
 export type UintColumn = Uint32Array | Float64Array
 
-const MAX_NARROW = 0xffffffff
-
 export function uintColumn(capacity: number): UintColumn {
   return new Uint32Array(capacity)
 }
@@ -19,13 +17,13 @@ export function grownUintColumn(column: UintColumn, capacity: number): UintColum
   return grown
 }
 
-/** Stores `value` at `index`; returns the column to keep (widened when the value needs it). */
-export function setUint(column: UintColumn, index: number, value: number): UintColumn {
-  if (value > MAX_NARROW && column instanceof Uint32Array) {
-    const wide = new Float64Array(column.length)
-    wide.set(column)
-    column = wide
-  }
-  column[index] = value
-  return column
+/** Largest value the narrow form holds: store a larger one after `widened`. */
+export const MAX_NARROW = 0xffffffff
+
+/** The column in eight bytes per element (the column itself when it already is). */
+export function widened(column: UintColumn): Float64Array {
+  if (column instanceof Float64Array) return column
+  const wide = new Float64Array(column.length)
+  wide.set(column)
+  return wide
 }

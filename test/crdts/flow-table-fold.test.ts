@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
-  type FlowKey, type FlowTableState, IN_USE, LINKS, LINK_NEXT, LINK_ORIGIN, META_LIFE, fieldGlobal, fieldLocal, findCell, flagsOf,
-  lookup, metaOf,
+  type FlowKey, type FlowTableState, IN_USE, LINKS, LINK_NEXT, LINK_ORIGIN, lifeOf, fieldGlobal, fieldLocal, findCell, flagsOf,
+  lookup,
 } from '../../crdts/flow-table.js'
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
 import { runHistory, stamp, type Step, type System } from '../../property-tests/harness/replica-sim.js'
@@ -134,12 +134,12 @@ describe('flowTable: folding a departed origin', () => {
     ] })
     const heir = system.replicas[1]!.state
     expect([global(heir, 'flow', 'packets'), local(heir, 'flow', 1, 'packets')]).toEqual([2, 2])
-    const lifeBefore = heir.numbers[metaOf(heir, heir.entryOwn[lookup(heir, 'flow')]!) + META_LIFE]!
+    const lifeBefore = lifeOf(heir, heir.entryOwn[lookup(heir, 'flow')]!)
     fold(system, 0, 1)
     expect([global(heir, 'flow', 'packets'), local(heir, 'flow', 1, 'packets')]).toEqual([2, 2])
     expect(cellOrigins(heir, 'flow')).toEqual([1])
     const own = heir.entryOwn[lookup(heir, 'flow')]!
-    expect(heir.numbers[metaOf(heir, own) + META_LIFE]).toBeGreaterThan(lifeBefore)
+    expect(lifeOf(heir, own)).toBeGreaterThan(lifeBefore)
     expect(heir.removals.get(own)).toBeUndefined()
   })
 
