@@ -32,6 +32,8 @@ export interface GossipConfig {
   maxFrameBytes: number
   /** How long a fold's tombstone is kept (docs/compaction.md). */
   foldRetentionMs: number
+  /** Log length of an origin's first compaction, and the least length of any later one. */
+  compactLogsAt: number
 }
 
 export interface GossipHost {
@@ -149,7 +151,7 @@ export class GossipEngine implements SlotDecoder {
   private resetOrigin(origin: number): void {
     this.settled[origin] = 0
     this.lastRoundKnown[origin] = 0
-    this.compactAt[origin] = 1024
+    this.compactAt[origin] = this.host.config.compactLogsAt
     this.uncheckedCompactions[origin] = 0
     for (const belief of this.beliefs.values()) if (origin < belief.length) belief[origin] = 0
     for (const sent of this.pushed.values()) {
@@ -567,7 +569,7 @@ export class GossipEngine implements SlotDecoder {
     const origins = this.host.origins
     origins.append(origin, version, field, slot)
     const log = origins.logs[origin]!
-    const threshold = this.compactAt[origin] ?? 1024
+    const threshold = this.compactAt[origin] ?? this.host.config.compactLogsAt
     if (log.length < threshold) return
     const skip = this.uncheckedCompactions[origin] ?? 0
     if (skip > 0) {
@@ -579,7 +581,7 @@ export class GossipEngine implements SlotDecoder {
       // Few entries whose slot went: the next compactions may skip the check.
       this.uncheckedCompactions[origin] = stale * RARE_STALE <= length ? UNCHECKED_COMPACTIONS : 0
     }
-    const next = Math.max(1024, Math.ceil(origins.logs[origin]!.length * 1.5))
+    const next = Math.max(this.host.config.compactLogsAt, Math.ceil(origins.logs[origin]!.length * 1.5))
     this.compactAt[origin] = next
     origins.resize(origin, next)
   }

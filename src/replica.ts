@@ -39,6 +39,13 @@ export interface GossipOptions {
    * back from a partition, or restart from a store, older than this (docs/compaction.md).
    */
   foldRetentionMs?: number
+  /**
+   * Length at which a change log is first compacted (default 1,024, at least 16). Afterwards a
+   * log is compacted when it reaches one and a half times what the last compaction kept, so it
+   * never holds much more than its live changes; a lower value keeps small logs smaller for more
+   * compactions (docs/protocol.md, "Change logs").
+   */
+  compactLogsAt?: number
 }
 
 export interface ReplicaOptions {
@@ -114,7 +121,9 @@ function resolveConfig(options: GossipOptions | undefined): GossipConfig & { lea
   if (!Number.isFinite(foldRetentionMs) || foldRetentionMs < 20 * failureTimeoutMs) {
     throw new RangeError(`gossip.foldRetentionMs must be at least 20 failure time-outs (${20 * failureTimeoutMs} ms), got ${foldRetentionMs}`)
   }
-  return { intervalMs, fanout, failureTimeoutMs, maxFrameBytes, leaveTimeoutMs, foldRetentionMs }
+  const compactLogsAt = options?.compactLogsAt ?? 1024
+  if (!Number.isSafeInteger(compactLogsAt) || compactLogsAt < 16) throw new RangeError(`gossip.compactLogsAt must be an integer of at least 16, got ${compactLogsAt}`)
+  return { intervalMs, fanout, failureTimeoutMs, maxFrameBytes, leaveTimeoutMs, foldRetentionMs, compactLogsAt }
 }
 
 class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
