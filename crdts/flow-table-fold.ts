@@ -42,7 +42,7 @@
  */
 import { compareTimestamps } from './hlc.js'
 import {
-  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, lifeOf, setLife,
+  type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, addRemovalCount, clearRemovalCount, lifeOf, setLife,
   META_VERSION, META_WRITE_VERSION, allocateOwnCell, clearRemovals, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
   isExpired, keyOf, lastOf, markDirty, metaOf, resetOwn, setFlags, setLast, setRemovals, touched,
 } from './flow-table.js'
@@ -245,7 +245,7 @@ function applyPlan(state: FlowTableState, plan: EntryPlan, into: number): void {
     let removed = state.removals.get(heir)
     if (!removed) {
       removed = setRemovals(state, heir, new Map())
-      state.entryRemovals[entry]! += 1
+      addRemovalCount(state, entry, 1)
     }
     for (const [origin, base] of plan.removals) removed.set(origin, base)
   }
@@ -298,7 +298,7 @@ export function dropOrigin(state: FlowTableState, origin: number): void {
     const removed = state.removals.get(cell)
     if (removed?.delete(origin) && removed.size === 0) {
       clearRemovals(state, cell)
-      state.entryRemovals[state.links[cell * LINKS + LINK_ENTRY]!]! -= 1
+      addRemovalCount(state, state.links[cell * LINKS + LINK_ENTRY]!, -1)
     }
   }
   for (const entry of entries) {
@@ -321,7 +321,7 @@ export function dropOrigin(state: FlowTableState, origin: number): void {
 }
 
 function freeCell(state: FlowTableState, entry: number, cell: number): void {
-  if (state.removals.has(cell)) state.entryRemovals[entry]! -= 1
+  if (state.removals.has(cell)) addRemovalCount(state, entry, -1)
   state.removals.delete(cell)
   for (let column = 0; column < state.objectWidth; column++) state.objects[cell * state.objectWidth + column] = undefined
   setFlags(state, cell, 0)
@@ -335,7 +335,7 @@ function dropEntry(state: FlowTableState, entry: number): void {
   state.keyIndex.deleteEntry(entry)
   state.entryKey[entry] = undefined
   state.entryOwn[entry] = -1
-  state.entryRemovals[entry] = 0
+  clearRemovalCount(state, entry)
   state.freeEntries.push(entry)
   state.onDrop?.(key)
 }

@@ -7,7 +7,7 @@ import type { OriginCodec, SlotOps } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 import {
   type Base, type FlowCellDelta, type FlowKey, type FlowTableState, DIRTY, HAS_REMOVALS, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_GENERATION,
-  LINK_ORDINAL, LINK_ORIGIN, META_VERSION, lifeOf, setLife, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
+  LINK_ORDINAL, LINK_ORIGIN, META_VERSION, addRemovalCount, lifeOf, setLife, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
   clearRemovals, flagsOf, lastOf, metaOf, setFlags, setLast, setRemovals, writeEntryKey,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
@@ -342,7 +342,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
     if (removed.size > 0) {
       setRemovals(state, cell, removed)
       if (!hadRemovals) {
-        state.entryRemovals[entry]! += 1
+        addRemovalCount(state, entry, 1)
         state.epoch++
       }
       return cell
@@ -350,7 +350,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   }
   if (hadRemovals) {
     clearRemovals(state, cell)
-    state.entryRemovals[entry]! -= 1
+    addRemovalCount(state, entry, -1)
   }
   return cell
 }

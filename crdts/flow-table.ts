@@ -111,8 +111,12 @@ export interface FlowTableState {
   entryOwn: Int32Array
   /** Time of each entry's last write (empty when the table records no times: `tracksTime`). */
   entryLast: Float64Array
-  /** Number of cells of the entry that hold deletions (fast path when 0). */
-  entryRemovals: Int32Array
+  /**
+   * Number of cells of the entry that hold deletions (fast path when 0), a byte each: a count of
+   * 255 or more is kept in `removalCounts` (`removalCountOf`).
+   */
+  entryRemovals: Uint8Array
+  readonly removalCounts: Map<number, number>
   entryCount: number
   freeEntries: number[]
   // cells
@@ -217,7 +221,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     tracksTime,
     keyIndex: new KeyIndex(entryKey), entryKey,
     entryHead: new Int32Array(entryCapacity).fill(-1), entryOwn: new Int32Array(entryCapacity).fill(-1),
-    entryLast: new Float64Array(tracksTime ? entryCapacity : 0), entryRemovals: new Int32Array(entryCapacity),
+    entryLast: new Float64Array(tracksTime ? entryCapacity : 0), entryRemovals: new Uint8Array(entryCapacity), removalCounts: new Map(),
     entryCount: 0, freeEntries: [],
     links: newLinks(cellCapacity),
     bindings: [], ownedOrigins: new Set(),
@@ -322,12 +326,39 @@ export function setFlags(state: FlowTableState, cell: number, flags: number): vo
   state.cellFlags[cell] = flags
 }
 
+/** An entry's byte in `entryRemovals` that says its count is in `removalCounts`. */
+const COUNT_IN_MAP = 0xff
+
+/** How many cells of the entry hold deletions. */
+export function removalCountOf(state: FlowTableState, entry: number): number {
+  const held = state.entryRemovals[entry]!
+  return held === COUNT_IN_MAP ? state.removalCounts.get(entry)! : held
+}
+
+/** @internal A cell of the entry starts (`by` 1) or stops (-1) holding deletions. */
+export function addRemovalCount(state: FlowTableState, entry: number, by: 1 | -1): void {
+  const count = removalCountOf(state, entry) + by
+  if (count >= COUNT_IN_MAP) {
+    state.removalCounts.set(entry, count)
+    state.entryRemovals[entry] = COUNT_IN_MAP
+  } else {
+    if (state.entryRemovals[entry] === COUNT_IN_MAP) state.removalCounts.delete(entry)
+    state.entryRemovals[entry] = count
+  }
+}
+
+/** @internal */
+export function clearRemovalCount(state: FlowTableState, entry: number): void {
+  if (state.entryRemovals[entry] === COUNT_IN_MAP) state.removalCounts.delete(entry)
+  state.entryRemovals[entry] = 0
+}
+
 /**
  * The next capacity of the entry and cell columns: half as much again, so the columns of a large
  * table hold at most a third more than it uses (doubling left up to twice as much).
  */
 export function grownCapacity(capacity: number): number {
-  return capacity + Math.max(16, capacity >>> 1)
+  return capacity + Math.max(16, capacity >>> 2)
 }
 
 function grownInt32(array: Int32Array, capacity: number, fill: number): Int32Array {
@@ -369,13 +400,15 @@ function newEntry(state: FlowTableState): number {
       state.entryHead = grownInt32(state.entryHead, capacity, -1)
       state.entryOwn = grownInt32(state.entryOwn, capacity, -1)
       if (state.tracksTime) state.entryLast = grownFloat64(state.entryLast, capacity)
-      state.entryRemovals = grownInt32(state.entryRemovals, capacity, 0)
+      const entryRemovals = new Uint8Array(capacity)
+      entryRemovals.set(state.entryRemovals)
+      state.entryRemovals = entryRemovals
     }
   }
   state.entryHead[entry] = -1
   state.entryOwn[entry] = -1
   if (state.tracksTime) state.entryLast[entry] = 0
-  state.entryRemovals[entry] = 0
+  clearRemovalCount(state, entry)
   return entry
 }
 
@@ -524,7 +557,7 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
     let removed = state.removals.get(own)
     if (!removed) {
       removed = setRemovals(state, own, new Map())
-      state.entryRemovals[entry]! += 1
+      addRemovalCount(state, entry, 1)
       state.epoch++
     }
     removed.set(state.links[cell * LINKS + LINK_ORIGIN]!, { life: lifeOf(state, cell), writeVersion: state.numbers[metaOf(state, cell) + META_WRITE_VERSION]!, counters: counterColumnsOf(state, cell) })

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'vitest'
 import {
-  type FlowTableState, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, fieldGlobal, flagsOf, keyOf, keys, lastSeen, lookup, size,
+  type FlowTableState, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, fieldGlobal, flagsOf, keyOf, keys, lastSeen, lookup, removalCountOf, size,
 } from '../../crdts/flow-table.js'
 import { type FoldAdapter, foldProperties } from '../harness/fold.js'
 import { compareKeys } from '../harness/replica-sim.js'
@@ -89,7 +89,7 @@ export function flowBookkeeping(state: FlowTableState): string[] {
       if (state.removals.get(cell)?.size === 0) problems.push(`flow ${String(key)}: cell ${cell} has an empty removals map`)
       if (cells > state.cellCount) { problems.push(`flow ${String(key)}: cell list loops`); break }
     }
-    if (withRemovals !== state.entryRemovals[entry]) problems.push(`flow ${String(key)}: entryRemovals ${state.entryRemovals[entry]} but ${withRemovals} cells hold removals`)
+    if (withRemovals !== removalCountOf(state, entry)) problems.push(`flow ${String(key)}: removal count ${removalCountOf(state, entry)} but ${withRemovals} cells hold removals`)
     if (keyOf(state, entry) !== key) problems.push(`flow ${String(key)}: index and entry key disagree`)
     const own = state.entryOwn[entry]!
     if (own >= 0 && (!inUse(state, own) || state.links[own * LINKS + LINK_ENTRY] !== entry)) problems.push(`flow ${String(key)}: entryOwn names cell ${own}, not its own`)

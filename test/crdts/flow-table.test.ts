@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   type FlowKey, type FlowTableState, LINKS, LINK_NEXT, LINK_ORIGIN, createFlowTable, entryFor, fieldGlobal, fieldLocal,
-  incrementField, keys, lastSeen, lookup, raiseField, setField, size, sweepExpired,
+  addRemovalCount, clearRemovalCount, incrementField, keys, lastSeen, lookup, raiseField, removalCountOf, setField, size, sweepExpired,
 } from '../../crdts/flow-table.js'
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
 import { Reader, createEncoder, toBytes } from '../../crdts/codec.js'
@@ -30,6 +30,25 @@ const sweep = (origin: number): Step<FlowOp> => ({ kind: 'write', origin, op: { 
 const two = { ids: ['a', 'b'], skewMs: [0, 0] }
 
 describe('flowTable', () => {
+  it('counts an entry\'s cells that hold deletions exactly past what its byte holds', () => {
+    const world = createWorld(1)
+    const state = createFlowTable({ fields: { packets: { kind: 'counter' } } }, createTestContext(world, 0))
+    const [a, b] = [entryFor(state, 'a'), entryFor(state, 'b')]
+    for (let i = 0; i < 300; i++) addRemovalCount(state, a, 1)
+    addRemovalCount(state, b, 1)
+    expect([removalCountOf(state, a), removalCountOf(state, b)]).toEqual([300, 1])
+    for (let i = 300; i > 0; i--) {
+      expect(removalCountOf(state, a)).toBe(i)
+      addRemovalCount(state, a, -1)
+    }
+    expect(removalCountOf(state, a)).toBe(0)
+    expect(state.removalCounts.size).toBe(0)
+    for (let i = 0; i < 256; i++) addRemovalCount(state, a, 1)
+    expect(state.removalCounts.size).toBe(1)
+    clearRemovalCount(state, a)
+    expect([removalCountOf(state, a), state.removalCounts.size, removalCountOf(state, b)]).toEqual([0, 0, 1])
+  })
+
   it('writes every field kind and shows local and global views', () => {
     // One state per origin (a flow table has one own origin: its replica's).
     const world = createWorld(2)
