@@ -43,8 +43,8 @@
 import { compareTimestamps } from './hlc.js'
 import {
   type Base, type FlowTableState, DIRTY, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_NEXT, LINK_ORIGIN, addRemovalCount, clearRemovalCount, lifeOf, setLife,
-  META_VERSION, META_WRITE_VERSION, allocateOwnCell, clearRemovals, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
-  isExpired, keyOf, lastOf, markDirty, metaOf, resetOwn, setFlags, setLast, setRemovals, touched,
+  allocateOwnCell, clearRemovals, counterColumnsOf, findCell, flagsOf, highestBase, isCovered,
+  isExpired, keyOf, lastOf, markDirty, resetOwn, setFlags, setLast, setRemovals, setVersion, touched, writeVersionOf,
 } from './flow-table.js'
 import { dropBindings, releaseOrdinal } from './flow-table-bindings.js'
 
@@ -146,7 +146,7 @@ function planEntry(state: FlowTableState, entry: number, source: number, from: n
     }
   }
   if (moves) {
-    const whole: Base = { life: lifeOf(state, source), writeVersion: state.numbers[metaOf(state, source) + META_WRITE_VERSION]!, counters: counterColumnsOf(state, source) }
+    const whole: Base = { life: lifeOf(state, source), writeVersion: writeVersionOf(state, source), counters: counterColumnsOf(state, source) }
     const held = heirRemovals?.get(from)
     if (!held || later(whole, held)) removals.push([from, whole])
   }
@@ -325,7 +325,7 @@ function freeCell(state: FlowTableState, entry: number, cell: number): void {
   state.removals.delete(cell)
   for (let column = 0; column < state.objectWidth; column++) state.objects[cell * state.objectWidth + column] = undefined
   setFlags(state, cell, 0)
-  state.numbers[metaOf(state, cell) + META_VERSION] = 0
+  setVersion(state, cell, 0)
   releaseOrdinal(state, cell)
   state.freeCells.push(cell)
 }

@@ -7,8 +7,8 @@ import type { OriginCodec, SlotOps } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 import {
   type Base, type FlowCellDelta, type FlowKey, type FlowTableState, DIRTY, HAS_REMOVALS, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_GENERATION,
-  LINK_ORDINAL, LINK_ORIGIN, META_VERSION, addRemovalCount, lifeOf, setLife, META_WRITE_VERSION, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
-  clearRemovals, flagsOf, lastOf, metaOf, setFlags, setLast, setRemovals, writeEntryKey,
+  LINK_ORDINAL, LINK_ORIGIN, addRemovalCount, lifeOf, setLife, setVersion, setWriteVersion, versionOf, writeVersionOf, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
+  clearRemovals, flagsOf, lastOf, setFlags, setLast, setRemovals, writeEntryKey,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
 import { hashKey, hashPacked } from './key-index.js'
@@ -37,12 +37,12 @@ function cachedCounterColumns(state: FlowTableState): number[] {
 }
 
 export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> = {
-  version: (state, slot) => ((flagsOf(state, slot) & IN_USE) !== 0 ? state.numbers[metaOf(state, slot) + META_VERSION]! : 0),
+  version: (state, slot) => ((flagsOf(state, slot) & IN_USE) !== 0 ? versionOf(state, slot) : 0),
   owner: (state, slot) => state.links[slot * LINKS + LINK_ORIGIN]!,
   stamp(state, slot, version) {
     const flags = flagsOf(state, slot)
-    state.numbers[metaOf(state, slot) + META_VERSION] = version
-    if ((flags & WRITTEN) !== 0) state.numbers[metaOf(state, slot) + META_WRITE_VERSION] = version
+    setVersion(state, slot, version)
+    if ((flags & WRITTEN) !== 0) setWriteVersion(state, slot, version)
     setFlags(state, slot, flags & ~(DIRTY | WRITTEN))
   },
   encodeSlot(encoder: Encoder, state, slot, origins: OriginCodec) {
@@ -55,7 +55,7 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> 
   applySlot: applyFlowCell,
   *slots(state) {
     for (let cell = 0; cell < state.cellCount; cell++) {
-      if ((flagsOf(state, cell) & IN_USE) !== 0 && state.numbers[metaOf(state, cell) + META_VERSION]! > 0) yield cell
+      if ((flagsOf(state, cell) & IN_USE) !== 0 && versionOf(state, cell) > 0) yield cell
     }
   },
   absorb: absorbOrigin,
@@ -97,20 +97,19 @@ const HEAD_INTERNED_ONLY = HEAD_GENERATION_ONE | HEAD_LIFE_AS_BOUND | HEAD_WRITE
 
 /** Everything of a cell after its key (keyed) or ordinal (interned). */
 function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, origins: OriginCodec, interned: boolean): void {
-    const meta = metaOf(state, slot)
     const flags = flagsOf(state, slot)
     const life = lifeOf(state, slot)
-    const writeVersion = (flags & HAS_WRITES) !== 0 ? state.numbers[meta + META_WRITE_VERSION]! : 0
+    const writeVersion = (flags & HAS_WRITES) !== 0 ? writeVersionOf(state, slot) : 0
     const lastMs = lastOf(state, slot)
     const removed = (flags & HAS_REMOVALS) !== 0 ? state.removals.get(slot) : undefined
     const generation = state.links[slot * LINKS + LINK_GENERATION]!
     let head = (writeVersion > 0 ? HEAD_WRITES : 0) | (lastMs > 0 ? HEAD_LAST : 0) | (removed ? HEAD_REMOVALS : 0)
     if (interned) {
       if (generation === 1) head |= HEAD_GENERATION_ONE
-      const bound = boundLife(state, state.links[slot * LINKS + LINK_ORIGIN]!, state.links[slot * LINKS + LINK_ORDINAL]!, generation, state.numbers[meta + META_VERSION]!)
+      const bound = boundLife(state, state.links[slot * LINKS + LINK_ORIGIN]!, state.links[slot * LINKS + LINK_ORDINAL]!, generation, versionOf(state, slot))
       if (bound < 0) head |= HEAD_KEYED
       else if (life === bound) head |= HEAD_LIFE_AS_BOUND
-      if (writeVersion > 0 && writeVersion === state.numbers[meta + META_VERSION]) head |= HEAD_WRITE_AT_VERSION
+      if (writeVersion > 0 && writeVersion === versionOf(state, slot)) head |= HEAD_WRITE_AT_VERSION
     }
     writeU8(encoder, head)
     if ((head & HEAD_KEYED) !== 0) writeEntryKey(encoder, state, state.links[slot * LINKS + LINK_ENTRY]!)
@@ -312,7 +311,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
     if (cell < 0) cell = findCell(state, entry, origin)
     // A dirty cell is our own with unstamped writes: no copy of it elsewhere can be newer (after
     // a sweep re-created it, it has version 0 and a peer may still hold its old copy).
-    if (cell >= 0 && (state.numbers[metaOf(state, cell) + META_VERSION]! >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
+    if (cell >= 0 && (versionOf(state, cell) >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
   }
   const life = delta.life >= 0 ? delta.life : boundLife(state, origin, delta.ordinal, delta.generation)
   const writeVersion = delta.writeVersion >= 0 ? delta.writeVersion : version
@@ -321,9 +320,9 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
   state.links[cell * LINKS + LINK_GENERATION] = delta.generation
   if (delta.key === undefined) cacheCell(state, origin, delta.ordinal, cell)
   const hadRemovals = (flagsOf(state, cell) & HAS_REMOVALS) !== 0
-  state.numbers[metaOf(state, cell) + META_VERSION] = version
+  setVersion(state, cell, version)
   setLife(state, cell, life)
-  state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = writeVersion
+  setWriteVersion(state, cell, writeVersion)
   // A table that records no times keeps none: a peer of the same schema never sends one.
   setLast(state, cell, delta.lastMs)
   setFlags(state, cell, IN_USE | (writeVersion > 0 ? HAS_WRITES : 0))

@@ -130,9 +130,8 @@ export interface FlowTableState {
   /** Origins whose cells this replica binds (its own and its heir origin). */
   readonly ownedOrigins: Set<number>
   /**
-   * Cell rows of `stride` numbers: the field columns (`width` of them), then the cell's version,
-   * write version and last-write time (`META_*` after `metaOf`), so applying or writing a cell
-   * touches one row (and its links), not one array per attribute.
+   * Cell rows of `stride` numbers: the field columns (`width` of them), then the last-write time
+   * in a table that records times, so a field write touches one row.
    */
   numbers: Float64Array
   /**
@@ -140,8 +139,8 @@ export interface FlowTableState {
    * and a byte column keeps them in few cache lines (in the row they took eight bytes).
    */
   cellFlags: Uint8Array
-  /** Each cell's life (`lifeOf`): four bytes each until a life needs eight. */
-  cellLives: UintColumn
+  /** Each cell's version, write version and life (`CELL_META` per cell: `versionOf`, `writeVersionOf`, `lifeOf`). */
+  cellMeta: UintColumn
   /** Numbers per cell row: `width` field columns plus `META_WIDTH` (less the last-write time when the table records no times). */
   readonly stride: number
   objects: unknown[]
@@ -216,7 +215,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
   return {
     fieldIndex, sink, context, fields: layouts,
     fieldByName: new Map(layouts.map((layout) => [layout.name, layout])),
-    width, stride: width + metaWidth(tracksTime), objectWidth, idleTimeoutMs,
+    width, stride: rowWidth(width, tracksTime), objectWidth, idleTimeoutMs,
     gcGraceMs: config.gcGraceMs ?? idleTimeoutMs,
     tracksTime,
     keyIndex: new KeyIndex(entryKey), entryKey,
@@ -225,7 +224,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     entryCount: 0, freeEntries: [],
     links: newLinks(cellCapacity),
     bindings: [], ownedOrigins: new Set(),
-    numbers: new Float64Array(cellCapacity * (width + metaWidth(tracksTime))), cellFlags: new Uint8Array(cellCapacity), cellLives: uintColumn(cellCapacity), objects: [], removals: new Map(),
+    numbers: new Float64Array(cellCapacity * rowWidth(width, tracksTime)), cellFlags: new Uint8Array(cellCapacity), cellMeta: uintColumn(cellCapacity * CELL_META), objects: [], removals: new Map(),
     cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
   }
 }
@@ -248,38 +247,60 @@ export function counterColumnsOf(state: FlowTableState, cell: number): Float64Ar
 }
 
 /**
- * Numbers of a cell row after its field columns: version, write version, and the last-write
- * time, which only a table that records times has (read it with `lastOf`). The cell's flags and
- * life sit apart (`flagsOf`, `lifeOf`): a byte and four bytes each, where the row takes eight.
+ * A cell's version, write version and life, in `cellMeta` (`CELL_META` per cell): four bytes each
+ * while every one fits, which is all but always (they count from 0), else eight. The cell row
+ * keeps the field columns and, in a table that records times, the last-write time (`lastOf`).
  */
-export const META_VERSION = 0
-export const META_WRITE_VERSION = 1
-export const META_LAST = 2
-export const META_WIDTH = 3
+export const CELL_META = 3
+const META_VERSION = 0
+const META_WRITE_VERSION = 1
+const META_LIFE = 2
 
-/** Meta numbers per cell row: a table that records no times keeps no last-write column. */
-function metaWidth(tracksTime: boolean): number {
-  return tracksTime ? META_WIDTH : META_LAST
+/** Numbers per cell row: a table that records no times keeps no last-write column. */
+function rowWidth(width: number, tracksTime: boolean): number {
+  return tracksTime ? width + 1 : width
+}
+
+function setMeta(state: FlowTableState, cell: number, at: number, value: number): void {
+  if (value > MAX_NARROW) state.cellMeta = widened(state.cellMeta)
+  state.cellMeta[cell * CELL_META + at] = value
+}
+
+/** The version of a cell's last change (0: never stamped or applied). */
+export function versionOf(state: FlowTableState, cell: number): number {
+  return state.cellMeta[cell * CELL_META + META_VERSION]!
+}
+
+export function setVersion(state: FlowTableState, cell: number, version: number): void {
+  setMeta(state, cell, META_VERSION, version)
+}
+
+/** The version of the cell's last field write (0: none in its life). */
+export function writeVersionOf(state: FlowTableState, cell: number): number {
+  return state.cellMeta[cell * CELL_META + META_WRITE_VERSION]!
+}
+
+export function setWriteVersion(state: FlowTableState, cell: number, version: number): void {
+  setMeta(state, cell, META_WRITE_VERSION, version)
 }
 
 /** A cell's life: which of its owner's incarnations of the cell its values belong to. */
 export function lifeOf(state: FlowTableState, cell: number): number {
-  return state.cellLives[cell]!
+  return state.cellMeta[cell * CELL_META + META_LIFE]!
 }
 
 export function setLife(state: FlowTableState, cell: number, life: number): void {
-  if (life > MAX_NARROW) state.cellLives = widened(state.cellLives)
-  state.cellLives[cell] = life
+  setMeta(state, cell, META_LIFE, life)
 }
 
 /** A cell's last-write time (0 when the table records no times). */
 export function lastOf(state: FlowTableState, cell: number): number {
-  return state.tracksTime ? state.numbers[metaOf(state, cell) + META_LAST]! : 0
+  return state.tracksTime ? state.numbers[cell * state.stride + state.width]! : 0
 }
 
 /** Sets a cell's last-write time; a table that records no times keeps none. */
 export function setLast(state: FlowTableState, cell: number, ms: number): void {
-  if (state.tracksTime) state.numbers[metaOf(state, cell) + META_LAST] = ms
+  if (state.tracksTime) state.numbers[cell * state.stride + state.width] = ms
 }
 /** Int32 links per cell, and their order. */
 export const LINKS = 5
@@ -288,11 +309,6 @@ export const LINK_ORIGIN = 1
 export const LINK_NEXT = 2
 export const LINK_ORDINAL = 3
 export const LINK_GENERATION = 4
-
-/** Index of a cell's first number after its field columns (add a `META_*`). */
-export function metaOf(state: FlowTableState, cell: number): number {
-  return cell * state.stride + state.width
-}
 
 function newLinks(cells: number): Int32Array {
   const links = new Int32Array(cells * LINKS)
@@ -443,7 +459,7 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
       const cellFlags = new Uint8Array(capacity)
       cellFlags.set(state.cellFlags)
       state.cellFlags = cellFlags
-      state.cellLives = grownUintColumn(state.cellLives, capacity)
+      state.cellMeta = grownUintColumn(state.cellMeta, capacity * CELL_META)
     }
   }
   state.links[cell * LINKS + LINK_ENTRY] = entry
@@ -451,7 +467,7 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
   state.links[cell * LINKS + LINK_ORDINAL] = -1
   state.links[cell * LINKS + LINK_NEXT] = state.entryHead[entry]!
   state.entryHead[entry] = cell
-  state.numbers[metaOf(state, cell) + META_VERSION] = 0
+  setVersion(state, cell, 0)
   setFlags(state, cell, IN_USE)
   clearValues(state, cell)
   setLife(state, cell, 0)
@@ -469,7 +485,7 @@ export function allocateOwnCell(state: FlowTableState, entry: number, origin: nu
 
 /** Zeroes a cell's field values and starts nothing new (life is the caller's business). */
 function clearValues(state: FlowTableState, cell: number): void {
-  state.numbers[metaOf(state, cell) + META_WRITE_VERSION] = 0
+  setWriteVersion(state, cell, 0)
   setLast(state, cell, 0)
   const row = cell * state.stride
   for (const field of state.fields) {
@@ -508,7 +524,7 @@ export function highestBase(state: FlowTableState, entry: number, origin: number
 export function isCovered(state: FlowTableState, cell: number, base: Base | undefined): boolean {
   if ((flagsOf(state, cell) & HAS_WRITES) === 0) return true
   if (!base || base.life !== lifeOf(state, cell)) return false
-  return (flagsOf(state, cell) & WRITTEN) === 0 && base.writeVersion >= state.numbers[metaOf(state, cell) + META_WRITE_VERSION]!
+  return (flagsOf(state, cell) & WRITTEN) === 0 && base.writeVersion >= writeVersionOf(state, cell)
 }
 
 /** @internal shared with flow-table-fold.ts */
@@ -560,7 +576,7 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
       addRemovalCount(state, entry, 1)
       state.epoch++
     }
-    removed.set(state.links[cell * LINKS + LINK_ORIGIN]!, { life: lifeOf(state, cell), writeVersion: state.numbers[metaOf(state, cell) + META_WRITE_VERSION]!, counters: counterColumnsOf(state, cell) })
+    removed.set(state.links[cell * LINKS + LINK_ORIGIN]!, { life: lifeOf(state, cell), writeVersion: writeVersionOf(state, cell), counters: counterColumnsOf(state, cell) })
   }
   resetOwn(state, own)
   markDirty(state, own)
@@ -795,7 +811,7 @@ export function sweepExpired(state: FlowTableState, budget = 4096): number {
     for (let cell = state.entryHead[entry]!; cell >= 0;) {
       const next = state.links[cell * LINKS + LINK_NEXT]!
       setFlags(state, cell, 0)
-      state.numbers[metaOf(state, cell) + META_VERSION] = 0
+      setVersion(state, cell, 0)
       state.removals.delete(cell)
       releaseOrdinal(state, cell)
       state.freeCells.push(cell)

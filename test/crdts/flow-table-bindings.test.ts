@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   type FlowKey, type FlowTableConfig, type FlowTableState, createFlowTable, entryFor, fieldGlobal, fieldLocal,
-  findCell, incrementField, keys, lifeOf, lookup, setField, size, sweepExpired,
+  findCell, incrementField, keys, lifeOf, lookup, setField, size, sweepExpired, versionOf, writeVersionOf,
 } from '../../crdts/flow-table.js'
 import { flowTableOps } from '../../crdts/flow-table-slots.js'
 import { keyOfRef } from '../../crdts/flow-table-bindings.js'
@@ -402,7 +402,7 @@ describe('flow table key bindings', () => {
     expect(bindingVersion(b, A, 0)).toBe(bigVersion + 3)
   })
 
-  it('a cell whose life needs more than four bytes keeps it, at its owner and at a receiver', () => {
+  it('a cell whose version, write version or life needs more than four bytes keeps them, at its owner and at a receiver', () => {
     const world = createWorld(2)
     const [a, b] = tables(world, 2) as [FlowTableState, FlowTableState]
     // Own lives come from one counter; start it high, as years of churn would.
@@ -411,14 +411,17 @@ describe('flow table key bindings', () => {
     expect(lifeOf(a, small)).toBe(2 ** 33 + 1)
     const cell = write(a, A, K1, 5)
     expect(lifeOf(a, cell)).toBe(2 ** 33 + 2)
-    const first = stamp(a, A, small, 1)
+    const first = stamp(a, A, small, 2 ** 40)
     const second = stamp(a, A, cell, first.version + 1)
+    expect([versionOf(a, small), writeVersionOf(a, small)]).toEqual([2 ** 40 + 1, 2 ** 40 + 1])
     const atB = send(a, b, A, small, first)
     expect(send(a, b, A, cell, second)).toBeGreaterThanOrEqual(0)
-    expect(lifeOf(b, atB)).toBe(2 ** 33 + 1)
-    expect(lifeOf(b, findCell(b, b.keyIndex.get(K1)!, A))).toBe(2 ** 33 + 2)
+    expect([lifeOf(b, atB), versionOf(b, atB), writeVersionOf(b, atB)]).toEqual([2 ** 33 + 1, 2 ** 40 + 1, 2 ** 40 + 1])
+    const cellAtB = findCell(b, b.keyIndex.get(K1)!, A)
+    expect([lifeOf(b, cellAtB), versionOf(b, cellAtB)]).toEqual([2 ** 33 + 2, second.version])
     expect(view(b)).toEqual(view(a))
-    // B sends the cell on with its life (the keyed encoding carries it whole).
+    // An older copy is refused, and B sends the cell on with its life (the keyed encoding carries it whole).
+    expect(receiveCell(b, A, 2 ** 40 - 1, cellBytes(a, small))).toBe(-1)
     const full = createEncoder()
     flowTableOps.encodeSlot(full, b, atB, identityOrigins)
     expect(flowTableOps.decodeSlot(new Reader(toBytes(full)), identityOrigins, b).life).toBe(2 ** 33 + 1)
