@@ -5,7 +5,8 @@
  *
  * A slot that changes again leaves a stale entry behind (its slot now has a newer version);
  * stale entries are skipped when read, and `compact` drops them (the gossip engine calls it each
- * time a log doubles, so the cost is amortized O(1) per change).
+ * time a log holds half again as many entries as the last compaction kept, so the cost is
+ * amortized O(1) per change).
  *
  * A folded origin (docs/compaction.md) is *dropped*: its log is freed, it leaves every frame's
  * origin list, and its key stays in the index as a tombstone, so data naming it that arrives late
