@@ -363,15 +363,16 @@ export function addRemovalCount(state: FlowTableState, entry: number, by: 1 | -1
   }
 }
 
-/** @internal */
+/** @internal An entry's count back to 0 (a new or dropped entry). */
 export function clearRemovalCount(state: FlowTableState, entry: number): void {
   if (state.entryRemovals[entry] === COUNT_IN_MAP) state.removalCounts.delete(entry)
   state.entryRemovals[entry] = 0
 }
 
 /**
- * The next capacity of the entry and cell columns: half as much again, so the columns of a large
- * table hold at most a third more than it uses (doubling left up to twice as much).
+ * The next capacity of the entry and cell columns (and bindings): a quarter as much again, so at
+ * most a fifth of a large table's room is unused (growing by half left up to a third, doubling
+ * up to half). Growing copies each column about four times over in all, with `set`.
  */
 export function grownCapacity(capacity: number): number {
   return capacity + Math.max(16, capacity >>> 2)
@@ -379,6 +380,12 @@ export function grownCapacity(capacity: number): number {
 
 function grownInt32(array: Int32Array, capacity: number, fill: number): Int32Array {
   const next = new Int32Array(capacity).fill(fill)
+  next.set(array)
+  return next
+}
+
+function grownUint8(array: Uint8Array, capacity: number): Uint8Array {
+  const next = new Uint8Array(capacity)
   next.set(array)
   return next
 }
@@ -416,9 +423,7 @@ function newEntry(state: FlowTableState): number {
       state.entryHead = grownInt32(state.entryHead, capacity, -1)
       state.entryOwn = grownInt32(state.entryOwn, capacity, -1)
       if (state.tracksTime) state.entryLast = grownFloat64(state.entryLast, capacity)
-      const entryRemovals = new Uint8Array(capacity)
-      entryRemovals.set(state.entryRemovals)
-      state.entryRemovals = entryRemovals
+      state.entryRemovals = grownUint8(state.entryRemovals, capacity)
     }
   }
   state.entryHead[entry] = -1
@@ -456,9 +461,7 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
       links.set(state.links)
       state.links = links
       state.numbers = grownFloat64(state.numbers, capacity * state.stride)
-      const cellFlags = new Uint8Array(capacity)
-      cellFlags.set(state.cellFlags)
-      state.cellFlags = cellFlags
+      state.cellFlags = grownUint8(state.cellFlags, capacity)
       state.cellMeta = grownUintColumn(state.cellMeta, capacity * CELL_META)
     }
   }
