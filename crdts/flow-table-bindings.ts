@@ -26,7 +26,7 @@ import {
   LINKS, LINK_ENTRY, grownCapacity, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, lifeOf,
 } from './flow-table.js'
 import { PACKED_FIVE_TUPLE_BYTES, storePacked, unpackFiveTuple, writePackedKey } from './five-tuple.js'
-import { MAX_NARROW, type UintColumn, grownUintColumn, uintColumn, widened } from './uint-column.js'
+import { MAX_NARROW, type UintColumn, grownColumn, uintColumn, widened } from './uint-column.js'
 
 /** One origin's bindings, by ordinal. */
 export interface OriginBindings {
@@ -128,8 +128,8 @@ function ensureCapacity(bindings: OriginBindings, ordinal: number): void {
   const slots = newSlots(capacity)
   slots.set(bindings.slots)
   bindings.slots = slots
-  bindings.versions = grownUintColumn(bindings.versions, capacity)
-  bindings.lives = grownUintColumn(bindings.lives, capacity)
+  bindings.versions = grownColumn(bindings.versions, capacity)
+  bindings.lives = grownColumn(bindings.lives, capacity)
 }
 
 /** Records a binding's key: a packed one in `packed`, any other in `keys`. */

@@ -26,7 +26,7 @@ import { type OriginBindings, releaseOrdinal } from './flow-table-bindings.js'
 import { KeyIndex, hashKey } from './key-index.js'
 import { type Encoder, PACKED_KEY_TAG, writeKey } from './codec.js'
 import { writePackedKey } from './five-tuple.js'
-import { MAX_NARROW, type UintColumn, grownUintColumn, uintColumn, widened } from './uint-column.js'
+import { MAX_NARROW, type UintColumn, grownColumn, uintColumn, widened } from './uint-column.js'
 
 /**
  * A flow table key: a string (such as `flowKey(...)` makes) or a non-negative safe integer (a flow id you already have). `7` and `'7'` are different keys.
@@ -384,18 +384,6 @@ function grownInt32(array: Int32Array, capacity: number, fill: number): Int32Arr
   return next
 }
 
-function grownUint8(array: Uint8Array, capacity: number): Uint8Array {
-  const next = new Uint8Array(capacity)
-  next.set(array)
-  return next
-}
-
-function grownFloat64(array: Float64Array, capacity: number): Float64Array {
-  const next = new Float64Array(capacity)
-  next.set(array)
-  return next
-}
-
 /** @internal shared with flow-table-slots.ts */
 export function allocateEntry(state: FlowTableState, key: FlowKey, hash = hashKey(key)): number {
   const entry = newEntry(state)
@@ -422,8 +410,8 @@ function newEntry(state: FlowTableState): number {
       const capacity = grownCapacity(state.entryHead.length)
       state.entryHead = grownInt32(state.entryHead, capacity, -1)
       state.entryOwn = grownInt32(state.entryOwn, capacity, -1)
-      if (state.tracksTime) state.entryLast = grownFloat64(state.entryLast, capacity)
-      state.entryRemovals = grownUint8(state.entryRemovals, capacity)
+      if (state.tracksTime) state.entryLast = grownColumn(state.entryLast, capacity)
+      state.entryRemovals = grownColumn(state.entryRemovals, capacity)
     }
   }
   state.entryHead[entry] = -1
@@ -460,9 +448,9 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
       const links = newLinks(capacity)
       links.set(state.links)
       state.links = links
-      state.numbers = grownFloat64(state.numbers, capacity * state.stride)
-      state.cellFlags = grownUint8(state.cellFlags, capacity)
-      state.cellMeta = grownUintColumn(state.cellMeta, capacity * CELL_META)
+      state.numbers = grownColumn(state.numbers, capacity * state.stride)
+      state.cellFlags = grownColumn(state.cellFlags, capacity)
+      state.cellMeta = grownColumn(state.cellMeta, capacity * CELL_META)
     }
   }
   state.links[cell * LINKS + LINK_ENTRY] = entry

@@ -10,9 +10,9 @@ export function uintColumn(capacity: number): UintColumn {
   return new Uint32Array(capacity)
 }
 
-/** The column grown to `capacity` (same width). */
-export function grownUintColumn(column: UintColumn, capacity: number): UintColumn {
-  const grown = column instanceof Uint32Array ? new Uint32Array(capacity) : new Float64Array(capacity)
+/** A copy of a typed-array column with room for `capacity` elements (same element type). */
+export function grownColumn<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(column: T, capacity: number): T {
+  const grown = new (column.constructor as new (length: number) => T)(capacity)
   grown.set(column)
   return grown
 }
