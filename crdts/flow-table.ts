@@ -647,6 +647,21 @@ export function directCell(state: FlowTableState, entry: number): number {
   return !state.tracksTime && state.entryRemovals[entry] === 0 ? state.entryOwn[entry]! : -1
 }
 
+/**
+ * The entry whose own cell `cell` is, or -1 when the cell is no entry's own cell now (freed, or
+ * given to another entry since): how a handle that kept only a cell finds its entry again.
+ */
+export function entryOfOwnCell(state: FlowTableState, cell: number): number {
+  if (cell < 0 || cell >= state.cellCount) return -1
+  const entry = entryOfCell(state, cell)
+  return entry >= 0 && entry < state.entryCount && state.entryOwn[entry] === cell ? entry : -1
+}
+
+/** The entry a cell belongs to. */
+export function entryOfCell(state: FlowTableState, cell: number): number {
+  return state.links[cell * LINKS + LINK_ENTRY]!
+}
+
 /** Adds to a counter column (`column` 1: a pnCounter's decrements) of a directly writable own cell (see `directCell`). */
 export function incrementAt(state: FlowTableState, cell: number, n: number, field: FieldLayout, column: number): void {
   const index = cell * state.stride + field.offset + column

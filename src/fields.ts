@@ -89,7 +89,7 @@ export function buildFields(
         }
         const state = flowTableType.createFlowTable({ fields, idleTimeoutMs: spec.idleTimeoutMs }, context, index, sink)
         return {
-          ...base, state, ops: flowTableOps as SlotOps<unknown, unknown, unknown>, handle: handles.flowTableHandle(state, own),
+          ...base, state, ops: flowTableOps as SlotOps<unknown, unknown, unknown>, handle: handles.flowTableHandle(state, own, spec),
           view: () => flowTableView(state),
           housekeeping: () => { flowTableType.sweepExpired(state) },
         }

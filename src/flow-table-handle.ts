@@ -1,69 +1,80 @@
 /**
- * The user-facing handle of a flow table. `entry(key)` is on the per-packet path, so it is one
- * Map lookup returning a long-lived entry object; the field handles write straight into the
- * table's typed-array columns.
+ * The user-facing handle of a flow table. `entry(key)` is on the per-packet path: one `Map`
+ * lookup of the key's own cell (src/entry-refs.ts), and a short-lived entry object whose field
+ * handles write straight into the table's typed-array columns.
  */
 import * as flowTableType from '../crdts/flow-table.js'
 import type { FieldLayout, FlowKey, FlowTableState } from '../crdts/flow-table.js'
 import { assertKey, assertPlainData } from '../crdts/validate.js'
+import { EntryRefs } from './entry-refs.js'
 import type { EntryHandles, FlowTableHandle, OwnOrigin } from './handles.js'
 import type { FlowFieldSpec } from './schema.js'
 
 /**
- * An entry as the user holds it: one object per entry, long-lived (kept by key until the entry
- * is dropped), that also records where the entry is. Its field handles are light views made on
- * each access (`entry.packets`), holding only this object and the field's layout; the own cell
- * is cached here once for all of them, under the table's epoch. So a write reads this object and
- * the cell's row, and a table of many entries keeps one small object per entry written here.
- * The state sits under symbol keys, apart from the field names the user reads.
+ * An entry as the user holds it: a small object made by each `entry(key)` (or `get`), holding
+ * the key, the entry if known, and the own cell if it may be written directly (under the
+ * table's epoch). Its field handles are light views made on each access (`entry.packets`),
+ * holding only this object and the field's layout. Both are young-generation garbage, dead at
+ * once in the usual `entry(key).packets.increment()`.
  *
- * A field access allocates its view (about 40 bytes, dead at once: young-generation garbage).
- * Measured on the nf-monitor workload against field handles kept per entry (five references
- * each): 56 bytes per flow per replica less heap, and the per-packet path no slower (it reads
- * one object less). The compiler did not remove the allocation, as it could in principle, since
- * the view never leaves the write.
+ * So a write reads the key's `Map` value and the cell's row and flags, nothing else. An entry
+ * object kept per key (what an earlier version did) cost one more scattered read per packet.
  *
- * Entries stay valid as long as the user keeps them: if the entry was dropped (idle expiry) and
- * its index reused, the next write re-creates it by key.
+ * An entry object stays valid as long as the user keeps it: if the entry was dropped (idle
+ * expiry) and its number reused, the next write finds or makes the entry again by key. The state
+ * sits under symbol keys, apart from the field names the user reads.
  */
-const TABLE = Symbol('table')
-const ORIGIN = Symbol('origin')
+const CONTEXT = Symbol('context')
 const ENTRY = Symbol('entry')
 const KEY = Symbol('key')
 const CELL = Symbol('cell')
 const EPOCH = Symbol('epoch')
 
-class EntryBase {
-  /** The table and the own origin: on the table's entry class's prototype, shared by its entries. */
-  declare readonly [TABLE]: FlowTableState
-  declare readonly [ORIGIN]: number
-  declare [ENTRY]: number
-  declare [KEY]: FlowKey
-  /** Own cell for direct writes; valid while `[EPOCH]` is the table's. */
-  declare [CELL]: number
-  declare [EPOCH]: number
-
-  constructor(entry: number, key: FlowKey) {
-    this[ENTRY] = entry
-    this[KEY] = key
-    this[CELL] = -1
-    this[EPOCH] = -1
-  }
+/** What every entry of one table shares. */
+interface TableContext {
+  readonly table: FlowTableState
+  readonly origin: number
+  readonly refs: EntryRefs
 }
 
-/** Entry index for a write (`entryFor` gives the handle's key to an entry whose key was packed). */
+/** An entry object's state (under symbol keys; the field getters are on its class's prototype). */
+interface EntryBase {
+  [CONTEXT]: TableContext
+  /** The entry, or -1 when only the cell is known yet (`knownEntry`). */
+  [ENTRY]: number
+  [KEY]: FlowKey
+  /** Own cell for direct writes; valid while `[EPOCH]` is the table's. */
+  [CELL]: number
+  [EPOCH]: number
+}
+
+/** The entry as the handle knows it (maybe stale: callers check the key), or -1. */
+function knownEntry(state: EntryBase): number {
+  let entry = state[ENTRY]
+  if (entry < 0 && state[CELL] >= 0) {
+    const table = state[CONTEXT].table
+    // Under the epoch it was noted at, the cell is its entry's own cell.
+    entry = state[EPOCH] === table.epoch ? flowTableType.entryOfCell(table, state[CELL]) : flowTableType.entryOfOwnCell(table, state[CELL])
+    state[ENTRY] = entry
+  }
+  return entry
+}
+
+/** Entry index for a write (`entryFor` finds or makes the key's entry when the handle's is not it). */
 function writable(state: EntryBase): number {
-  if (state[TABLE].entryKey[state[ENTRY]] !== state[KEY]) state[ENTRY] = flowTableType.entryFor(state[TABLE], state[KEY])
-  return state[ENTRY]
+  const entry = knownEntry(state)
+  if (entry >= 0 && state[CONTEXT].table.entryKey[entry] === state[KEY]) return entry
+  return (state[ENTRY] = flowTableType.entryFor(state[CONTEXT].table, state[KEY]))
 }
 
 /** Entry index for a read, or -1 when the table has no entry of the key (it was dropped and not made again). */
 function readable(state: EntryBase): number {
-  const table = state[TABLE]
-  const entry = state[ENTRY]
-  if (table.entryKey[entry] === state[KEY] || flowTableType.holdsKey(table, entry, state[KEY])) return entry
+  const table = state[CONTEXT].table
+  const key = state[KEY]
+  const entry = knownEntry(state)
+  if (entry >= 0 && (table.entryKey[entry] === key || flowTableType.holdsKey(table, entry, key))) return entry
   // Dropped: a peer's write may have made the entry again, under another number.
-  const again = table.keyIndex.get(state[KEY])
+  const again = table.keyIndex.get(key)
   if (again === undefined) return -1
   state[ENTRY] = again
   return again
@@ -75,12 +86,12 @@ function emptyValue(field: FieldLayout): unknown {
 
 function readGlobal(state: EntryBase, field: FieldLayout): unknown {
   const entry = readable(state)
-  return entry < 0 ? emptyValue(field) : flowTableType.fieldGlobal(state[TABLE], entry, field)
+  return entry < 0 ? emptyValue(field) : flowTableType.fieldGlobal(state[CONTEXT].table, entry, field)
 }
 
 function readLocal(state: EntryBase, field: FieldLayout): unknown {
   const entry = readable(state)
-  return entry < 0 ? emptyValue(field) : flowTableType.fieldLocal(state[TABLE], entry, state[ORIGIN], field)
+  return entry < 0 ? emptyValue(field) : flowTableType.fieldLocal(state[CONTEXT].table, entry, state[CONTEXT].origin, field)
 }
 
 // One class per field kind with methods on the prototype: every handle of a kind shares one
@@ -90,19 +101,21 @@ function readLocal(state: EntryBase, field: FieldLayout): unknown {
  * own cell when it is current.
  */
 function addTo(state: EntryBase, field: FieldLayout, n: number, column: number): void {
-  const table = state[TABLE]
+  const table = state[CONTEXT].table
   if (state[EPOCH] === table.epoch) flowTableType.incrementAt(table, state[CELL], n, field, column)
   else addFirst(state, field, n, column)
 }
 
 /** `addTo` when the own cell is not cached: finds or makes the entry and its cell, then caches the cell. */
 function addFirst(state: EntryBase, field: FieldLayout, n: number, column: number): void {
-  const table = state[TABLE]
+  const table = state[CONTEXT].table
   const entry = writable(state)
-  flowTableType.incrementField(table, entry, state[ORIGIN], field, n, column)
+  flowTableType.incrementField(table, entry, state[CONTEXT].origin, field, n, column)
   const cell = flowTableType.directCell(table, entry)
   state[CELL] = cell
   state[EPOCH] = cell < 0 ? -1 : table.epoch
+  // The next `entry(key)` of the key gets the cell straight from the refs.
+  if (cell >= 0) state[CONTEXT].refs.note(state[KEY], entry, cell, table.epoch)
 }
 
 /** What every field view holds: its entry and the field's layout. */
@@ -134,7 +147,7 @@ class FlowPNCounterHandle extends FlowCounterHandle {
 class FlowMaxRegisterHandle extends FieldView {
   set(n: number): void {
     const state = this.entry
-    flowTableType.raiseField(state[TABLE], writable(state), state[ORIGIN], this.field, n)
+    flowTableType.raiseField(state[CONTEXT].table, writable(state), state[CONTEXT].origin, this.field, n)
   }
   get local(): number | undefined { return readLocal(this.entry, this.field) as number | undefined }
   get global(): number | undefined { return readGlobal(this.entry, this.field) as number | undefined }
@@ -144,70 +157,128 @@ class FlowRegisterHandle extends FieldView {
   set(value: unknown): void {
     assertPlainData(value, 'register.set')
     const state = this.entry
-    flowTableType.setField(state[TABLE], writable(state), state[ORIGIN], this.field, value)
+    flowTableType.setField(state[CONTEXT].table, writable(state), state[CONTEXT].origin, this.field, value)
   }
   get local(): unknown { return readLocal(this.entry, this.field) }
   get global(): unknown { return readGlobal(this.entry, this.field) }
 }
 
-/** The getter of one field on a table's entry class: a fresh view of the field each time. */
-function fieldGetter(field: FieldLayout): (this: EntryBase) => object {
-  switch (field.kind) {
-    case 'counter': return function (this: EntryBase) { return new FlowCounterHandle(this, field) }
-    case 'pnCounter': return function (this: EntryBase) { return new FlowPNCounterHandle(this, field) }
-    case 'maxRegister': return function (this: EntryBase) { return new FlowMaxRegisterHandle(this, field) }
-    case 'register': return function (this: EntryBase) { return new FlowRegisterHandle(this, field) }
+/** The getter of field `index` on an entry class: a fresh view of the entry's table's field each time. */
+function fieldGetter(kind: FieldLayout['kind'], index: number): (this: EntryBase) => object {
+  switch (kind) {
+    case 'counter': return function (this: EntryBase) { return new FlowCounterHandle(this, this[CONTEXT].table.fields[index]!) }
+    case 'pnCounter': return function (this: EntryBase) { return new FlowPNCounterHandle(this, this[CONTEXT].table.fields[index]!) }
+    case 'maxRegister': return function (this: EntryBase) { return new FlowMaxRegisterHandle(this, this[CONTEXT].table.fields[index]!) }
+    case 'register': return function (this: EntryBase) { return new FlowRegisterHandle(this, this[CONTEXT].table.fields[index]!) }
   }
 }
 
-/** A class per table: the table, its own origin and the field names (as getters) on its prototype. */
-function entryHandleClass(table: FlowTableState, origin: number): typeof EntryBase {
-  class EntryHandles extends EntryBase {}
-  Object.defineProperty(EntryHandles.prototype, TABLE, { value: table })
-  Object.defineProperty(EntryHandles.prototype, ORIGIN, { value: origin })
-  for (const field of table.fields) {
-    Object.defineProperty(EntryHandles.prototype, field.name, { get: fieldGetter(field), enumerable: true, configurable: false })
+type EntryClass = new (context: TableContext, entry: number, key: FlowKey, cell: number, epoch: number) => EntryBase
+
+/**
+ * Entry classes by table declaration: the tables of one declaration (the replicas of one state
+ * type) share one class, so that entries of all of them share one hidden class and the
+ * per-packet `new` and property reads stay monomorphic however many replicas a process runs.
+ */
+const entryClasses = new WeakMap<object, EntryClass>()
+
+/**
+ * The entry class of tables laid out as `table`: the field names, as getters, on its prototype.
+ * A class of its own, not a subclass: with a derived constructor on the per-packet path, V8
+ * (Node 20) kept aborting its optimization ("dependency change") and `entry(key)` took 280 ns
+ * instead of 36 ns.
+ */
+function entryClassOf(table: FlowTableState, declaration: object): EntryClass {
+  let EntryHandles = entryClasses.get(declaration)
+  if (EntryHandles === undefined) {
+    EntryHandles = class implements EntryBase {
+      declare [CONTEXT]: TableContext
+      declare [ENTRY]: number
+      declare [KEY]: FlowKey
+      declare [CELL]: number
+      declare [EPOCH]: number
+      constructor(context: TableContext, entry: number, key: FlowKey, cell: number, epoch: number) {
+        this[CONTEXT] = context
+        this[ENTRY] = entry
+        this[KEY] = key
+        this[CELL] = cell
+        this[EPOCH] = epoch
+      }
+    }
+    table.fields.forEach((field, index) => {
+      Object.defineProperty(EntryHandles!.prototype, field.name, { get: fieldGetter(field.kind, index), enumerable: true, configurable: false })
+    })
+    entryClasses.set(declaration, EntryHandles)
   }
   return EntryHandles
 }
 
-export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin): FlowTableHandle<F> {
+/**
+ * The handle of a flow table. `declaration` is the table's declaration (its `flowTable(...)`
+ * spec): tables of the same declaration have the same fields in the same layout, and share an
+ * entry class.
+ */
+export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin, declaration: object): FlowTableHandle<F> {
   const origin = own.origin
-  const EntryClass = entryHandleClass(table, origin)
-  /** Handles by key, created on first use, dropped with their entry. */
-  const handles = new Map<FlowKey, EntryHandles<F>>()
-  table.onDrop = (key) => { handles.delete(key) }
+  /** Where each key asked for is, kept until its entry is dropped. */
+  const refs = new EntryRefs(table.epoch)
+  const context: TableContext = { table, origin, refs }
+  const EntryClass = entryClassOf(table, declaration)
+  table.onDrop = (key) => { refs.forget(key) }
 
-  const handleFor = (key: FlowKey, entry: number): EntryHandles<F> => {
-    let handle = handles.get(key)
-    if (handle === undefined) {
-      handle = new EntryClass(entry, key) as unknown as EntryHandles<F>
-      handles.set(key, handle)
-      // The Map keeps the key's string now: the entry may as well compare by it than by its packed bytes.
-      flowTableType.adoptKey(table, entry, key)
-    }
-    return handle
+  /** The handle of a key whose refs value (noted at the table's epoch) is `value`. */
+  const handleOf = (key: FlowKey, value: number): EntryHandles<F> => (value >= 0
+    ? new EntryClass(context, -1, key, value, table.epoch)
+    : new EntryClass(context, -(value + 1), key, -1, -1)) as unknown as EntryHandles<F>
+
+  /** The handle of `key` at `entry`, noted in the refs. */
+  const handleAt = (key: FlowKey, entry: number): EntryHandles<F> => {
+    // The refs keep the key's string now: the entry may as well compare by it than by its packed bytes.
+    flowTableType.adoptKey(table, entry, key)
+    const cell = flowTableType.directCell(table, entry)
+    refs.note(key, entry, cell, table.epoch)
+    return new EntryClass(context, entry, key, cell, cell >= 0 ? table.epoch : -1) as unknown as EntryHandles<F>
   }
 
-  /** `entry(key)` for a key without a handle yet: apart, so the per-packet `entry` stays small. */
-  const newEntry = (key: FlowKey): EntryHandles<F> => {
-    assertKey(key, 'flowTable.entry')
-    return handleFor(key, flowTableType.entryFor(table, key))
+  /** The entry a value noted at an earlier epoch points to, if it is still `key`'s; else -1. */
+  const stillKeys = (key: FlowKey, value: number): number => {
+    const entry = value >= 0 ? flowTableType.entryOfOwnCell(table, value) : -(value + 1)
+    return entry >= 0 && (table.entryKey[entry] === key || flowTableType.holdsKey(table, entry, key)) ? entry : -1
+  }
+
+  /**
+   * `entry(key)` or `get(key)` for a key not noted at the table's epoch: apart, so the per-packet
+   * `entry` stays small. Makes the entry when `create`, else returns undefined for a key the
+   * table does not index.
+   */
+  const resolve = (key: FlowKey, create: boolean): EntryHandles<F> | undefined => {
+    if (refs.epoch !== table.epoch) refs.age(table.epoch)
+    const older = refs.takeOlder(key)
+    let entry = older === undefined ? -1 : stillKeys(key, older)
+    if (entry < 0) {
+      if (create) {
+        assertKey(key, 'flowTable.entry')
+        entry = flowTableType.entryFor(table, key)
+      } else {
+        entry = table.keyIndex.get(key) ?? -1
+        if (entry < 0) return undefined
+      }
+    }
+    return handleAt(key, entry)
   }
 
   return {
     entry(key: FlowKey) {
-      return handles.get(key) ?? newEntry(key)
+      const value = refs.epoch === table.epoch ? refs.current.get(key) : undefined
+      return value === undefined ? resolve(key, true)! : handleOf(key, value)
     },
     get(key: FlowKey) {
-      // A key read before has its handle: no hashing of the key, no probe of the index.
-      const known = handles.get(key)
-      if (known !== undefined) {
-        const entry = readable(known as unknown as EntryBase)
-        return entry >= 0 && flowTableType.entryExists(table, entry) ? known : undefined
-      }
-      const entry = flowTableType.lookup(table, key)
-      return entry < 0 ? undefined : handleFor(key, entry)
+      // A key asked for before is in the refs: no hashing of the key, no probe of the index.
+      const value = refs.epoch === table.epoch ? refs.current.get(key) : undefined
+      const handle = value === undefined ? resolve(key, false) : handleOf(key, value)
+      if (handle === undefined) return undefined
+      const entry = readable(handle as unknown as EntryBase)
+      return entry >= 0 && flowTableType.entryExists(table, entry) ? handle : undefined
     },
     has: (key: FlowKey) => flowTableType.lookup(table, key) >= 0,
     delete(key: FlowKey) {
@@ -223,7 +294,7 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
     *[Symbol.iterator]() {
       for (const key of [...flowTableType.keys(table)]) {
         const entry = flowTableType.lookup(table, key)
-        if (entry >= 0) yield [key, handleFor(key, entry)] as [FlowKey, EntryHandles<F>]
+        if (entry >= 0) yield [key, handleAt(key, entry)] as [FlowKey, EntryHandles<F>]
       }
     },
   }
