@@ -247,9 +247,9 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
   }
 
   /**
-   * `entry(key)` or `get(key)` for a key not noted at the table's epoch: apart, so the per-packet
-   * `entry` stays small. Makes the entry when `create`, else returns undefined for a key the
-   * table does not index.
+   * `entry(key)` or `get(key)` for a key not noted at the table's epoch (asked for the first
+   * time, or since the epoch moved). Makes the entry when `create`, else returns undefined for a
+   * key the table does not index.
    */
   const resolve = (key: FlowKey, create: boolean): EntryHandles<F> | undefined => {
     if (refs.epoch !== table.epoch) refs.age(table.epoch)
