@@ -272,7 +272,10 @@ export function absorbOrigin(state: FlowTableState, from: number, into: number):
     if (plan) plans.push(plan)
   }
   for (const plan of plans) applyPlan(state, plan, into)
-  if (plans.length > 0) state.epoch++
+  if (plans.length > 0) {
+    state.epoch++
+    state.foldEpoch++
+  }
 }
 
 /**
@@ -318,6 +321,7 @@ export function dropOrigin(state: FlowTableState, origin: number): void {
   }
   dropBindings(state, origin)
   state.epoch++
+  state.foldEpoch++
 }
 
 function freeCell(state: FlowTableState, entry: number, cell: number): void {

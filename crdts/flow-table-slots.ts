@@ -7,7 +7,7 @@ import type { OriginCodec, SlotOps } from './slot-type.js'
 import { DecodeError } from '../src/errors.js'
 import {
   type Base, type FlowCellDelta, type FlowKey, type FlowTableState, DIRTY, HAS_REMOVALS, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_GENERATION,
-  LINK_ORDINAL, LINK_ORIGIN, addRemovalCount, lifeOf, setLife, setVersion, setWriteVersion, versionOf, writeVersionOf, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
+  LINK_ORDINAL, LINK_ORIGIN, addRemovalCount, entryChanged, lifeOf, setLife, setVersion, setWriteVersion, versionOf, writeVersionOf, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
   clearRemovals, flagsOf, lastOf, setFlags, setLast, setRemovals, writeEntryKey,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
@@ -342,7 +342,7 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
       setRemovals(state, cell, removed)
       if (!hadRemovals) {
         addRemovalCount(state, entry, 1)
-        state.epoch++
+        entryChanged(state, entry)
       }
       return cell
     }

@@ -154,9 +154,17 @@ export interface FlowTableState {
   onDrop: ((key: FlowKey) => void) | null
   /**
    * Bumped whenever an own cell may stop being directly writable (a deletion arrives, a cell
-   * restarts, an entry is dropped). Handles cache their own cell under this epoch.
+   * restarts, an entry is dropped). Entry objects cache their own cell under this epoch.
    */
   epoch: number
+  /**
+   * Bumped when the own cells of many entries may stop being directly writable at once (an
+   * origin folded away). The handle layer's noted cells (src/entry-refs.ts) hold until it moves;
+   * a change to one entry is told to `onEntryChange` instead, and a dropped entry to `onDrop`.
+   */
+  foldEpoch: number
+  /** Told about an entry whose own cell may have stopped being directly writable (`entryChanged`). */
+  onEntryChange: ((entry: number) => void) | null
   /**
    * Last life handed to an own cell. Own lives come from this one increasing counter, so a cell
    * re-created after a sweep dropped it never reuses a life that peers' deletion bases (recorded
@@ -225,7 +233,7 @@ export function createFlowTable(config: FlowTableConfig, context: TypeContext, f
     links: newLinks(cellCapacity),
     bindings: [], ownedOrigins: new Set(),
     numbers: new Float64Array(cellCapacity * rowWidth(width, tracksTime)), cellFlags: new Uint8Array(cellCapacity), cellMeta: uintColumn(cellCapacity * CELL_META), objects: [], removals: new Map(),
-    cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, ownLives: 0,
+    cellCount: 0, freeCells: [], sweepCursor: 0, onDrop: null, epoch: 0, foldEpoch: 0, onEntryChange: null, ownLives: 0,
   }
 }
 
@@ -565,7 +573,7 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
     if (!removed) {
       removed = setRemovals(state, own, new Map())
       addRemovalCount(state, entry, 1)
-      state.epoch++
+      entryChanged(state, entry)
     }
     removed.set(state.links[cell * LINKS + LINK_ORIGIN]!, { life: lifeOf(state, cell), writeVersion: writeVersionOf(state, cell), counters: counterColumnsOf(state, cell) })
   }
@@ -577,7 +585,7 @@ function observeRemove(state: FlowTableState, entry: number, origin: number): vo
 /** Starts a new, empty life of an own cell (its deletions and last-write time stay). */
 /** @internal shared with flow-table-fold.ts */
 export function resetOwn(state: FlowTableState, cell: number): void {
-  state.epoch++
+  entryChanged(state, state.links[cell * LINKS + LINK_ENTRY]!)
   const last = lastOf(state, cell)
   // max: the cell may hold a life that did not come from this counter (restored from a peer).
   state.ownLives = Math.max(state.ownLives, lifeOf(state, cell)) + 1
@@ -585,6 +593,16 @@ export function resetOwn(state: FlowTableState, cell: number): void {
   clearValues(state, cell)
   setLast(state, cell, last)
   setFlags(state, cell, flagsOf(state, cell) & ~(HAS_WRITES | WRITTEN))
+}
+
+/**
+ * The own cell of `entry` may have stopped being directly writable (a deletion holds it now, or
+ * it restarted): entry objects and the handle layer's noted cell of the entry's key check again.
+ * @internal shared with flow-table-slots.ts
+ */
+export function entryChanged(state: FlowTableState, entry: number): void {
+  state.epoch++
+  state.onEntryChange?.(entry)
 }
 
 /** @internal shared with flow-table-fold.ts */

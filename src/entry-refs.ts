@@ -4,12 +4,14 @@
  * stored in the `Map` itself (no object per key): the entry's own cell when later writes may go
  * to it directly (`directCell` in crdts/flow-table.ts), else the entry as `-(entry + 1)`.
  *
- * A cell holds only while the table's epoch is the one it was noted at. `current` holds the
- * values noted at `epoch`; when the table's epoch moves on, they move to `older`, whose values
- * the handle layer checks when it next uses them (the cell still its entry's own cell, the entry
- * still the key's) and then notes again. A move costs a `Map` write per key noted since the one
- * before (the smaller map goes into the larger), so it is paid once per key used between moves,
- * however often the epoch moves. A key is in one map at most.
+ * A key's value keeps only the entry when the entry changes so that its own cell may no longer
+ * be written directly (a deletion, a restart: the table's `onEntryChange`), and is forgotten when
+ * the entry is dropped (`onDrop`). Folding an origin away may change many entries at once: it moves the table's fold
+ * epoch instead. `current` holds the values noted at fold epoch `epoch`; when the fold epoch moves
+ * on, they move to `older`, whose values the handle layer checks when it next uses them (the cell
+ * still its entry's own cell, the entry still the key's) and then notes again. A move costs a
+ * `Map` write per key noted since the one before (the smaller map goes into the larger), so it
+ * is paid once per key used between moves. A key is in one map at most.
  */
 import type { FlowKey } from '../crdts/flow-table.js'
 
@@ -26,7 +28,7 @@ export class EntryRefs {
     return cell >= 0 ? cell : -(entry + 1)
   }
 
-  /** Moves the values noted so far to `older`: the table is at `epoch` now. */
+  /** Moves the values noted so far to `older`: the table is at fold epoch `epoch` now. */
   age(epoch: number): void {
     const [smaller, larger] = this.current.size <= this.older.size ? [this.current, this.older] : [this.older, this.current]
     for (const [key, value] of smaller) larger.set(key, value)
@@ -43,14 +45,21 @@ export class EntryRefs {
     return value
   }
 
-  /** Notes where `key` is at the table's `epoch`. */
+  /** Notes where `key` is at the table's fold epoch `epoch`. */
   note(key: FlowKey, entry: number, cell: number, epoch: number): void {
     if (epoch !== this.epoch) this.age(epoch)
     if (this.older.size > 0) this.older.delete(key)
     this.current.set(key, EntryRefs.valueOf(entry, cell))
   }
 
-  /** The key's entry was dropped. */
+  /** `key`'s entry changed so that its own cell may no longer be written directly: keeps the entry only. */
+  demote(key: FlowKey, entry: number): void {
+    const value = EntryRefs.valueOf(entry, -1)
+    if (this.current.has(key)) this.current.set(key, value)
+    else if (this.older.has(key)) this.older.set(key, value)
+  }
+
+  /** The key's entry was dropped: it is looked up again when next asked for. */
   forget(key: FlowKey): void {
     this.current.delete(key)
     this.older.delete(key)

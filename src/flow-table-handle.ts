@@ -115,7 +115,7 @@ function addFirst(state: EntryBase, field: FieldLayout, n: number, column: numbe
   state[CELL] = cell
   state[EPOCH] = cell < 0 ? -1 : table.epoch
   // The next `entry(key)` of the key gets the cell straight from the refs.
-  if (cell >= 0) state[CONTEXT].refs.note(state[KEY], entry, cell, table.epoch)
+  if (cell >= 0) state[CONTEXT].refs.note(state[KEY], entry, cell, table.foldEpoch)
 }
 
 /** What every field view holds: its entry and the field's layout. */
@@ -221,12 +221,18 @@ function entryClassOf(table: FlowTableState, declaration: object): EntryClass {
 export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin, declaration: object): FlowTableHandle<F> {
   const origin = own.origin
   /** Where each key asked for is, kept until its entry is dropped. */
-  const refs = new EntryRefs(table.epoch)
+  const refs = new EntryRefs(table.foldEpoch)
   const context: TableContext = { table, origin, refs }
   const EntryClass = entryClassOf(table, declaration)
   table.onDrop = (key) => { refs.forget(key) }
+  // An entry whose own cell may no longer be written directly: writes to its key go through the
+  // entry (and note the cell again when it is direct once more).
+  table.onEntryChange = (entry) => {
+    const key = table.entryKey[entry]
+    if (key !== undefined && key !== null) refs.demote(key, entry)
+  }
 
-  /** The handle of a key whose refs value (noted at the table's epoch) is `value`. */
+  /** The handle of a key whose refs value (noted at the table's fold epoch) is `value`. */
   const handleOf = (key: FlowKey, value: number): EntryHandles<F> => (value >= 0
     ? new EntryClass(context, -1, key, value, table.epoch)
     : new EntryClass(context, -(value + 1), key, -1, -1)) as unknown as EntryHandles<F>
@@ -236,7 +242,7 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
     // The refs keep the key's string now: the entry may as well compare by it than by its packed bytes.
     flowTableType.adoptKey(table, entry, key)
     const cell = flowTableType.directCell(table, entry)
-    refs.note(key, entry, cell, table.epoch)
+    refs.note(key, entry, cell, table.foldEpoch)
     return new EntryClass(context, entry, key, cell, cell >= 0 ? table.epoch : -1) as unknown as EntryHandles<F>
   }
 
@@ -247,12 +253,12 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
   }
 
   /**
-   * `entry(key)` or `get(key)` for a key not noted at the table's epoch (asked for the first
-   * time, or since the epoch moved). Makes the entry when `create`, else returns undefined for a
+   * `entry(key)` or `get(key)` for a key not noted at the table's fold epoch (asked for the
+   * first time, or since its entry changed or an origin was folded away). Makes the entry when `create`, else returns undefined for a
    * key the table does not index.
    */
   const resolve = (key: FlowKey, create: boolean): EntryHandles<F> | undefined => {
-    if (refs.epoch !== table.epoch) refs.age(table.epoch)
+    if (refs.epoch !== table.foldEpoch) refs.age(table.foldEpoch)
     const older = refs.takeOlder(key)
     let entry = older === undefined ? -1 : stillKeys(key, older)
     if (entry < 0) {
@@ -269,12 +275,12 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
 
   return {
     entry(key: FlowKey) {
-      const value = refs.epoch === table.epoch ? refs.current.get(key) : undefined
+      const value = refs.epoch === table.foldEpoch ? refs.current.get(key) : undefined
       return value === undefined ? resolve(key, true)! : handleOf(key, value)
     },
     get(key: FlowKey) {
       // A key asked for before is in the refs: no hashing of the key, no probe of the index.
-      const value = refs.epoch === table.epoch ? refs.current.get(key) : undefined
+      const value = refs.epoch === table.foldEpoch ? refs.current.get(key) : undefined
       const handle = value === undefined ? resolve(key, false) : handleOf(key, value)
       if (handle === undefined) return undefined
       const entry = readable(handle as unknown as EntryBase)
