@@ -50,7 +50,15 @@ interface FlowFigures {
   emptyNs: number
   /** Over a table that already holds the flows: a running network function's steady state. */
   steadyNs: number
+  /**
+   * The steady state with a deletion of some flow every `DELETE_EVERY` writes (a firewall's or
+   * NAT's table); elastic-state only (NaN for the baseline: a `Map` has no deletion to compare).
+   */
+  churnNs: number
 }
+
+/** One deletion per this many writes in the churn pass. */
+export const DELETE_EVERY = 10
 
 function benchFlows({ runs, flows: flowCount, flowOps }: MicroParameters): { elastic: FlowFigures; baseline: FlowFigures } {
   const cdf = zipfTable(flowCount, 1.1)
@@ -62,7 +70,12 @@ function benchFlows({ runs, flows: flowCount, flowOps }: MicroParameters): { ela
     packetKeys[i] = keys[sampleZipf(cdf, random)]!
     sizes[i] = packetSize(random)
   }
-  const samples = { elastic: { empty: [] as number[], steady: [] as number[] }, baseline: { empty: [] as number[], steady: [] as number[] } }
+  const samples = {
+    elastic: { empty: [] as number[], steady: [] as number[], churn: [] as number[] },
+    baseline: { empty: [] as number[], steady: [] as number[], churn: [] as number[] },
+  }
+  /** The key deleted at write `i` of the churn pass: a flow of the sequence, spread over it. */
+  const deletedAt = (i: number) => packetKeys[(i * 7919) % flowOps]!
   for (let run = 0; run < runs; run++) {
     const replica = createReplica(Monitor, { id: `bench-${run}` })
     const flows = replica.state.flows
@@ -75,6 +88,17 @@ function benchFlows({ runs, flows: flowCount, flowOps }: MicroParameters): { ela
     }) / flowOps
     samples.elastic.empty.push(elasticPass())
     samples.elastic.steady.push(elasticPass())
+    const churnReplica = createReplica(Monitor, { id: `bench-churn-${run}` })
+    const churnFlows = churnReplica.state.flows
+    for (let i = 0; i < flowOps; i++) churnFlows.entry(packetKeys[i]!).packets.increment()
+    samples.elastic.churn.push(time(() => {
+      for (let i = 0; i < flowOps; i++) {
+        const entry = churnFlows.entry(packetKeys[i]!)
+        entry.packets.increment()
+        entry.bytes.increment(sizes[i]!)
+        if (i % DELETE_EVERY === 0) churnFlows.delete(deletedAt(i))
+      }
+    }) / flowOps)
     const map = new Map<string, Float64Array>()
     const baselinePass = () => time(() => {
       for (let i = 0; i < flowOps; i++) {
@@ -90,7 +114,9 @@ function benchFlows({ runs, flows: flowCount, flowOps }: MicroParameters): { ela
     const sample = packetKeys[0]!
     if (flows.get(sample)!.packets.global !== map.get(sample)![0]) throw new Error('flow check failed')
   }
-  const figures = (side: { empty: number[]; steady: number[] }): FlowFigures => ({ emptyNs: median(side.empty), steadyNs: median(side.steady) })
+  const figures = (side: { empty: number[]; steady: number[]; churn: number[] }): FlowFigures => ({
+    emptyNs: median(side.empty), steadyNs: median(side.steady), churnNs: side.churn.length > 0 ? median(side.churn) : NaN,
+  })
   return { elastic: figures(samples.elastic), baseline: figures(samples.baseline) }
 }
 
@@ -150,6 +176,12 @@ export interface HotPathFigures {
   flowWriteFromEmptyNs: number
   mapBaselineFromEmptyNs: number
   flowWriteFromEmptyRatio: number
+  /**
+   * The steady state with a deletion every `DELETE_EVERY` writes, and its ratio to the steady
+   * state without (absent from results before 2026-11-27).
+   */
+  flowWriteChurnNs?: number
+  flowWriteChurnOverSteady?: number
   deltaNewEntriesPerSecond: number
   deltaChangedEntriesPerSecond: number
   deltaBytesPerEntry: number
@@ -173,6 +205,8 @@ export function runHotPath(parameters: MicroParameters, progress: (fraction: num
     flowWriteFromEmptyNs: flows.elastic.emptyNs,
     mapBaselineFromEmptyNs: flows.baseline.emptyNs,
     flowWriteFromEmptyRatio: flows.elastic.emptyNs / flows.baseline.emptyNs,
+    flowWriteChurnNs: flows.elastic.churnNs,
+    flowWriteChurnOverSteady: flows.elastic.churnNs / flows.elastic.steadyNs,
     deltaNewEntriesPerSecond: delta.newPerSecond,
     deltaChangedEntriesPerSecond: delta.changedPerSecond,
     deltaBytesPerEntry: delta.bytesPerEntry,
@@ -190,6 +224,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(`counter.increment():                    ${result.counterIncrementNs.toFixed(1)} ns (target <= 20 ns)`)
   console.log(`flows.entry(k) + 2 increments, steady:  ${result.flowWriteSteadyNs.toFixed(1)} ns vs Map<string, Float64Array> ${result.mapBaselineSteadyNs.toFixed(1)} ns: ratio ${result.flowWriteSteadyRatio.toFixed(2)} (target <= 1.2)`)
   console.log(`the same from an empty table:           ${result.flowWriteFromEmptyNs.toFixed(1)} ns vs ${result.mapBaselineFromEmptyNs.toFixed(1)} ns: ratio ${result.flowWriteFromEmptyRatio.toFixed(2)}`)
+  console.log(`steady, a deletion every ${DELETE_EVERY} writes:      ${result.flowWriteChurnNs!.toFixed(1)} ns: ${result.flowWriteChurnOverSteady!.toFixed(2)} x the steady state without`)
   console.log(`delta of ${deltaEntries} changed entries:       ${(result.deltaChangedEntriesPerSecond / 1e6).toFixed(2)} M entries/s encoded + applied (target >= 1), ${result.deltaBytesPerEntry.toFixed(1)} bytes/entry`)
   console.log(`delta of ${deltaEntries} new entries:           ${(result.deltaNewEntriesPerSecond / 1e6).toFixed(2)} M entries/s encoded + applied`)
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true })

@@ -1,6 +1,7 @@
 /** The Markdown tables of docs/benchmarks.md, each from a result file's figures. */
 import type { BenchmarkResult, SystemResult } from './results.js'
 import { evaluateTargets } from './targets.js'
+import { DELETE_EVERY } from './hot-path.js'
 
 export function number(value: number | null | undefined, digits = 0): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—'
@@ -109,6 +110,10 @@ export function microTable(result: BenchmarkResult): string | null {
     ['the same on a plain `Map<string, Float64Array>` (same process)', `${number(micro.mapBaselineSteadyNs, 1)} ns`],
     ['ratio, steady state', number(micro.flowWriteSteadyRatio, 2)],
     ['ratio, starting from an empty table', number(micro.flowWriteFromEmptyRatio, 2)],
+    ...(micro.flowWriteChurnOverSteady === undefined ? [] : [
+      [`the steady state with a deletion every ${DELETE_EVERY} writes`, `${number(micro.flowWriteChurnNs!, 1)} ns`],
+      ['ratio to the steady state without deletions', number(micro.flowWriteChurnOverSteady, 2)],
+    ] as [string, string][]),
     [`delta encode + apply, ${number(p.deltaEntries)} changed flow entries`, `${number(micro.deltaChangedEntriesPerSecond / 1e6, 2)} M entries/s`],
     [`delta encode + apply, ${number(p.deltaEntries)} entries new to the receiver`, `${number(micro.deltaNewEntriesPerSecond / 1e6, 2)} M entries/s`],
     ['wire bytes per changed flow entry', number(micro.deltaBytesPerEntry, 1)],
