@@ -104,6 +104,8 @@ describe('benchmark harness, smoke mode', () => {
     for (const row of result.convergence!.rows) expect(row.medianRounds).toBeGreaterThan(0)
     expect(result.microFailure).toBeNull()
     expect(result.micro!.counterIncrementNs).toBeGreaterThan(0)
+    expect(result.micro!.flowWriteChurnNs).toBeGreaterThan(0)
+    expect(result.micro!.flowWriteChurnOverSteady).toBeGreaterThan(0)
   }, TEST_TIMEOUT_MS)
 
   it('renders the report and its charts from that result', () => {
