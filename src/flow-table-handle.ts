@@ -220,7 +220,7 @@ function entryClassOf(table: FlowTableState, declaration: object): EntryClass {
  */
 export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin, declaration: object): FlowTableHandle<F> {
   const origin = own.origin
-  /** Where each key asked for is, kept until its entry is dropped. */
+  /** Where each key asked for is, kept until its entry is dropped (src/entry-refs.ts). */
   const refs = new EntryRefs(table.foldEpoch)
   const context: TableContext = { table, origin, refs }
   const EntryClass = entryClassOf(table, declaration)
@@ -246,7 +246,7 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
     return new EntryClass(context, entry, key, cell, cell >= 0 ? table.epoch : -1) as unknown as EntryHandles<F>
   }
 
-  /** The entry a value noted at an earlier epoch points to, if it is still `key`'s; else -1. */
+  /** The entry a value noted at an earlier fold epoch points to, if it is still `key`'s; else -1. */
   const stillKeys = (key: FlowKey, value: number): number => {
     const entry = value >= 0 ? flowTableType.entryOfOwnCell(table, value) : -(value + 1)
     return entry >= 0 && (table.entryKey[entry] === key || flowTableType.holdsKey(table, entry, key)) ? entry : -1
@@ -254,8 +254,8 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
 
   /**
    * `entry(key)` or `get(key)` for a key not noted at the table's fold epoch (asked for the
-   * first time, or since its entry changed or an origin was folded away). Makes the entry when `create`, else returns undefined for a
-   * key the table does not index.
+   * first time, since its entry was dropped, or since an origin was folded away). Makes the
+   * entry when `create`, else returns undefined for a key the table does not index.
    */
   const resolve = (key: FlowKey, create: boolean): EntryHandles<F> | undefined => {
     if (refs.epoch !== table.foldEpoch) refs.age(table.foldEpoch)
