@@ -6,19 +6,19 @@
  *
  * A key's value keeps only the entry when the entry changes so that its own cell may no longer
  * be written directly (a deletion, a restart: the table's `onEntryChange`), and is forgotten when
- * the entry is dropped (`onDrop`). Folding an origin away may change many entries at once: it moves the table's fold
- * epoch instead. `current` holds the values noted at fold epoch `epoch`; when the fold epoch moves
- * on, they move to `older`, whose values the handle layer checks when it next uses them (the cell
- * still its entry's own cell, the entry still the key's) and then notes again. A move costs a
- * `Map` write per key noted since the one before (the smaller map goes into the larger), so it
- * is paid once per key used between moves. A key is in one map at most.
+ * the entry is dropped (`onDrop`). Folding an origin away may change many entries at once: it
+ * moves the table's fold epoch instead. `current` holds the values noted at fold epoch `epoch`;
+ * when the fold epoch moves on, they move to `older`, whose values the handle layer checks when
+ * it next uses them (the cell still its entry's own cell, the entry still the key's) and then
+ * notes again. A move writes the smaller map into the larger: at most one `Map` write per key
+ * noted since the move before. A key is in one map at most.
  */
 import type { FlowKey } from '../crdts/flow-table.js'
 
 export class EntryRefs {
   /** Values noted at `epoch`. */
   current = new Map<FlowKey, number>()
-  /** Values noted at an earlier epoch: to be checked before use. */
+  /** Values noted at an earlier fold epoch: to be checked before use. */
   older = new Map<FlowKey, number>()
 
   constructor(public epoch: number) {}
@@ -38,7 +38,7 @@ export class EntryRefs {
     this.epoch = epoch
   }
 
-  /** Takes `key`'s value noted at an earlier epoch out of `older` (undefined when there is none). */
+  /** Takes `key`'s value noted at an earlier fold epoch out of `older` (undefined when there is none). */
   takeOlder(key: FlowKey): number | undefined {
     const value = this.older.get(key)
     if (value !== undefined) this.older.delete(key)
