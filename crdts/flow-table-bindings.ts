@@ -25,7 +25,7 @@ import type { FlowKey, FlowTableState } from './flow-table.js'
 import {
   LINKS, LINK_ENTRY, grownCapacity, LINK_GENERATION, LINK_ORDINAL, LINK_ORIGIN, lifeOf,
 } from './flow-table.js'
-import { PACKED_FIVE_TUPLE_BYTES, storePacked, unpackFiveTuple, writePackedKey } from './five-tuple.js'
+import { PACKED_FIVE_TUPLE_BYTES, packFiveTuple, storePacked, unpackFiveTuple, writePackedKey } from './five-tuple.js'
 import { MAX_NARROW, type UintColumn, grownColumn, uintColumn, widened } from './uint-column.js'
 
 /** One origin's bindings, by ordinal. */
@@ -132,15 +132,29 @@ function ensureCapacity(bindings: OriginBindings, ordinal: number): void {
   bindings.lives = grownColumn(bindings.lives, capacity)
 }
 
-/** Records a binding's key: a packed one in `packed`, any other in `keys`. */
+/**
+ * Records a binding's key: a packed one in `packed`, and a string key that is a 5-tuple packed
+ * there too (once, when bound: every frame that carries the binding, a joiner's catch-up among
+ * them, then copies its 13 bytes instead of scanning the string again); any other in `keys`.
+ */
 function setKey(bindings: OriginBindings, ordinal: number, key: FlowKey | null, bytes: Uint8Array | null, at: number): void {
-  if (key === null) {
-    bindings.packed = storePacked(bindings.packed, ordinal, bindings.versions.length, bytes!, at)
-    // Only a key held before under this ordinal needs clearing; an absent one reads as packed.
-    if (ordinal < bindings.keys.length) bindings.keys[ordinal] = null
-  } else {
+  if (key === null) bindings.packed = storePacked(bindings.packed, ordinal, bindings.versions.length, bytes!, at)
+  else if (typeof key !== 'string' || !packInto(bindings, ordinal, key)) {
     bindings.keys[ordinal] = key
+    return
   }
+  // Only a key held before under this ordinal needs clearing; an absent one reads as packed.
+  if (ordinal < bindings.keys.length) bindings.keys[ordinal] = null
+}
+
+/** Where `packInto` packs a key before storing it. */
+const packing = new Uint8Array(PACKED_FIVE_TUPLE_BYTES)
+
+/** Stores `key` packed at `ordinal` when it is a 5-tuple (else leaves `packed` as it is). */
+function packInto(bindings: OriginBindings, ordinal: number, key: string): boolean {
+  if (!packFiveTuple(key, packing, 0)) return false
+  bindings.packed = storePacked(bindings.packed, ordinal, bindings.versions.length, packing, 0)
+  return true
 }
 
 /** A held binding's key: `null` when it is packed in `packed`. */
@@ -165,6 +179,11 @@ function bindingsOf(state: FlowTableState, origin: number): OriginBindings {
   let bindings = state.bindings[origin]
   if (!bindings) state.bindings[origin] = bindings = createBindings()
   return bindings
+}
+
+/** Room for `count` bindings of `origin` (ordinals below it), before a large batch of them. */
+export function reserveBindings(state: FlowTableState, origin: number, count: number): void {
+  if (count > 0) ensureCapacity(bindingsOf(state, origin), count - 1)
 }
 
 /** Whether an own cell still needs a binding before its first stamp. */

@@ -8,13 +8,13 @@ import { DecodeError } from '../src/errors.js'
 import {
   type Base, type FlowCellDelta, type FlowKey, type FlowTableState, DIRTY, HAS_REMOVALS, HAS_WRITES, IN_USE, LINKS, LINK_ENTRY, LINK_GENERATION,
   LINK_ORDINAL, LINK_ORIGIN, addRemovalCount, entryChanged, lifeOf, setLife, setVersion, setWriteVersion, versionOf, writeVersionOf, WRITTEN, allocateCell, allocateEntry, allocatePackedEntry, findCell,
-  clearRemovals, flagsOf, lastOf, setFlags, setLast, setRemovals, writeEntryKey,
+  clearRemovals, flagsOf, lastOf, reserve, setFlags, setLast, setRemovals, writeEntryKey,
 } from './flow-table.js'
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
 import { hashKey, hashPacked } from './key-index.js'
 import {
   type BindingDelta, type KeyRef, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, boundLife, cacheCell, decodeBinding, encodeBinding, needsBinding,
-  readFlowKeyRef, readGeneration, readOrdinal, resolveCell,
+  readFlowKeyRef, readGeneration, readOrdinal, reserveBindings, resolveCell,
 } from './flow-table-bindings.js'
 
 const NO_OBJECTS: unknown[] = []
@@ -60,6 +60,12 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> 
   },
   absorb: absorbOrigin,
   dropOrigin,
+  reserve(state, origin, cells, bindings) {
+    // Called when nothing of `origin` is held: every cell is new, and may make a new entry (when
+    // its flow is one this table holds already, that entry's room stays free for later ones).
+    reserve(state, cells, cells)
+    reserveBindings(state, origin, bindings)
+  },
   interned: {
     encodeSlot(encoder, state, slot, origins) {
       writeVarUint(encoder, state.links[slot * LINKS + LINK_ORDINAL]!)

@@ -414,19 +414,42 @@ function newEntry(state: FlowTableState): number {
   let entry = state.freeEntries.pop()
   if (entry === undefined) {
     entry = state.entryCount++
-    if (entry >= state.entryHead.length) {
-      const capacity = grownCapacity(state.entryHead.length)
-      state.entryHead = grownInt32(state.entryHead, capacity, -1)
-      state.entryOwn = grownInt32(state.entryOwn, capacity, -1)
-      if (state.tracksTime) state.entryLast = grownColumn(state.entryLast, capacity)
-      state.entryRemovals = grownColumn(state.entryRemovals, capacity)
-    }
+    if (entry >= state.entryHead.length) growEntries(state, grownCapacity(state.entryHead.length))
   }
   state.entryHead[entry] = -1
   state.entryOwn[entry] = -1
   if (state.tracksTime) state.entryLast[entry] = 0
   clearRemovalCount(state, entry)
   return entry
+}
+
+function growEntries(state: FlowTableState, capacity: number): void {
+  state.entryHead = grownInt32(state.entryHead, capacity, -1)
+  state.entryOwn = grownInt32(state.entryOwn, capacity, -1)
+  if (state.tracksTime) state.entryLast = grownColumn(state.entryLast, capacity)
+  state.entryRemovals = grownColumn(state.entryRemovals, capacity)
+}
+
+function growCells(state: FlowTableState, capacity: number): void {
+  const links = newLinks(capacity)
+  links.set(state.links)
+  state.links = links
+  state.numbers = grownColumn(state.numbers, capacity * state.stride)
+  state.cellFlags = grownColumn(state.cellFlags, capacity)
+  state.cellMeta = grownColumn(state.cellMeta, capacity * CELL_META)
+}
+
+/**
+ * Room for `entries` more entries and `cells` more cells than the table holds, each column grown
+ * once, before a large batch of remote cells (a joiner's catch-up): grown a quarter at a time, a
+ * catch-up of the whole state copied every column about five times over.
+ */
+export function reserve(state: FlowTableState, entries: number, cells: number): void {
+  const entryRoom = state.entryCount + entries
+  if (entryRoom > state.entryHead.length) growEntries(state, entryRoom)
+  state.keyIndex.reserve(entryRoom)
+  const cellRoom = state.cellCount + cells
+  if (cellRoom > state.links.length / LINKS) growCells(state, cellRoom)
 }
 
 /** The key of an entry (a packed one made into its string), or undefined for a free entry. */
@@ -451,15 +474,7 @@ export function allocateCell(state: FlowTableState, entry: number, origin: numbe
   let cell = state.freeCells.pop()
   if (cell === undefined) {
     cell = state.cellCount++
-    if (cell >= state.links.length / LINKS) {
-      const capacity = grownCapacity(state.links.length / LINKS)
-      const links = newLinks(capacity)
-      links.set(state.links)
-      state.links = links
-      state.numbers = grownColumn(state.numbers, capacity * state.stride)
-      state.cellFlags = grownColumn(state.cellFlags, capacity)
-      state.cellMeta = grownColumn(state.cellMeta, capacity * CELL_META)
-    }
+    if (cell >= state.links.length / LINKS) growCells(state, grownCapacity(state.links.length / LINKS))
   }
   state.links[cell * LINKS + LINK_ENTRY] = entry
   state.links[cell * LINKS + LINK_ORIGIN] = origin

@@ -140,11 +140,9 @@ export class KeyIndex {
       // Grown like the table's entry columns it runs beside.
       let capacity = this.hashes.length + Math.max(16, this.hashes.length >>> 1)
       while (capacity <= entry) capacity += Math.max(16, capacity >>> 1)
-      const hashes = new Int32Array(capacity)
-      hashes.set(this.hashes)
-      this.hashes = hashes
+      this.growHashes(capacity)
     }
-    if (4 * (this.size + 1) > 3 * this.slots.length) this.grow()
+    if (4 * (this.size + 1) > 3 * this.slots.length) this.grow(this.slots.length * 2)
     let slot = hash & this.mask
     while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask
     this.hashes[entry] = hash
@@ -181,9 +179,28 @@ export class KeyIndex {
     for (const value of this.slots) if (value !== EMPTY) yield [this.keyOf(value - 1)!, value - 1]
   }
 
-  private grow(): void {
+  /**
+   * Room for entries below `entries` (and as many keys), each array grown at most once, before a
+   * large batch of inserts: the slots grow to the power of two that keeps them three quarters full.
+   */
+  reserve(entries: number): void {
+    if (entries > this.hashes.length) this.growHashes(entries)
+    if (4 * entries > 3 * this.slots.length) {
+      let capacity = this.slots.length
+      while (4 * entries > 3 * capacity) capacity *= 2
+      this.grow(capacity)
+    }
+  }
+
+  private growHashes(capacity: number): void {
+    const hashes = new Int32Array(capacity)
+    hashes.set(this.hashes)
+    this.hashes = hashes
+  }
+
+  private grow(capacity: number): void {
     const old = this.slots
-    this.slots = new Int32Array(old.length * 2)
+    this.slots = new Int32Array(capacity)
     this.mask = this.slots.length - 1
     for (const value of old) {
       if (value === EMPTY) continue

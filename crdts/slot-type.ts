@@ -109,6 +109,11 @@ export interface SlotOps<State, Delta, Binding = unknown> {
    * and `dropOrigin(from)`, every global view equals what it was before the two calls.
    */
   dropOrigin?(state: State, origin: number): void
+  /**
+   * Makes room before a large batch of remote changes of `origin` (a joiner's catch-up): `slots`
+   * slots and, for a type that interns, `bindings` bindings. Only capacity: the state reads the same.
+   */
+  reserve?(state: State, origin: number, slots: number, bindings: number): void
   /** The gossip engine's encoding when a type interns slot identities (see `InternedOps`). */
   interned?: InternedOps<State, Delta, Binding>
 }

@@ -75,6 +75,8 @@ export interface FrameGroup {
   start: number
   /** The decoded slots of a group of at most `KEEP_DECODED_SLOTS`; null for a larger one (decoded again when applied). */
   slots: FrameSlot[] | null
+  /** For a larger group: how many of its slots name each wire field (so a receiver can make room first). */
+  slotsByField: number[] | null
 }
 
 /**
@@ -268,6 +270,7 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
     const slotCount = reader.count(reader.remaining, 'slot count')
     const start = reader.position
     const kept: FrameSlot[] | null = slotCount <= KEEP_DECODED_SLOTS ? [] : null
+    const slotsByField: number[] | null = kept === null ? [] : null
     // A group decoded again when applied is only validated here: its decoders may skip building
     // values that cannot be invalid, and decode into one reused object.
     reader.validating = kept === null
@@ -283,9 +286,10 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
       version += gap
       if (version <= from || version > to) throw new DecodeError(`slot version ${version} is outside its group (${from}, ${to}]`)
       const delta = slots.decodeSlot(field, reader, codec)
-      kept?.push({ field, version, delta })
+      if (kept !== null) kept.push({ field, version, delta })
+      else slotsByField![field] = (slotsByField![field] ?? 0) + 1
     }
-    groups.push({ originRef, from, to, slotCount, start, slots: kept })
+    groups.push({ originRef, from, to, slotCount, start, slots: kept, slotsByField })
   }
   reader.validating = false
   reader.reuse = false

@@ -510,6 +510,7 @@ export class GossipEngine implements SlotDecoder {
       if (origin < 0 || origin === host.ownOrigin || origin === host.heirOriginIfAny || group.from > host.origins.known[origin]!) continue
       let limit = this.batchLimit(origin, group.from, group.to)
       const fieldCount = host.fields.length
+      if (group.slotsByField !== null) this.makeRoom(origin, group.slotCount, group.slotsByField)
       for (const slot = new GroupSlots(frame, group, this); slot.next();) {
         if (slot.version > limit) break
         // At or below our vector entry we already hold this change or a newer one.
@@ -586,6 +587,28 @@ export class GossipEngine implements SlotDecoder {
     origins.resize(origin, next)
   }
 
+  /**
+   * Before a large group (a catch-up): room in its fields for all its slots when nothing of the
+   * origin is held yet (`SlotOps.reserve`), room in the origin's log for them, and no compaction
+   * until the last of them. Compacting as the log grew, at each 1.5 x, scanned a
+   * joiner's log about three times over (each entry checked against its slot) and copied it at
+   * each growth; the group's last slot now triggers one compaction.
+   */
+  private makeRoom(origin: number, slots: number, slotsByField: readonly number[]): void {
+    const fields = this.host.fields
+    // Only for an origin nothing is held of yet: then every slot is a new one here.
+    if (this.host.origins.known[origin] === 0) for (let field = 0; field < fields.length; field++) {
+      const count = slotsByField[field] ?? 0
+      const bindings = slotsByField[field + fields.length] ?? 0
+      if (count + bindings > 0) fields[field]!.ops?.reserve?.(fields[field]!.state, origin, count, bindings)
+    }
+    const origins = this.host.origins
+    const needed = origins.logs[origin]!.length + slots
+    if (needed <= (this.compactAt[origin] ?? this.host.config.compactLogsAt)) return
+    this.compactAt[origin] = needed
+    origins.resize(origin, needed)
+  }
+
   private isCurrent(origin: number, field: number, slot: number, version: number): boolean {
     const fields = this.host.fields
     if (field >= fields.length) {
@@ -643,8 +666,9 @@ export class GossipEngine implements SlotDecoder {
 
   private writeGroups(encoder: Encoder, belief: number[] | null, budgetBytes: number, pushing: boolean, onGroup?: (origin: number, coveredTo: number) => void): void {
     const host = this.host
-    const groups = encoding.createEncoder()
-    let groupCount = 0
+    // Each group's bytes, written after their count (a group is copied into the frame once).
+    const groups: Uint8Array[] = []
+    let groupBytes = 0
     if (belief) {
       const order = [host.ownOrigin]
       for (const origin of host.origins.listed) if (origin !== host.ownOrigin) order.push(origin)
@@ -661,7 +685,7 @@ export class GossipEngine implements SlotDecoder {
         const from = belief[origin] ?? 0
         const to = pushing && origin !== host.ownOrigin && origin !== heir ? Math.min(host.origins.known[origin]!, this.settled[origin] ?? 0) : host.origins.known[origin]!
         if (to <= from) continue
-        const remaining = budgetBytes - encoding.length(groups)
+        const remaining = budgetBytes - groupBytes
         if (remaining <= 32) break
         const key = `${origin}:${from}:${to}`
         let entry = this.groupCache.get(key)
@@ -671,13 +695,13 @@ export class GossipEngine implements SlotDecoder {
           entry = { bytes: encoding.toUint8Array(group), budget: remaining, coveredTo }
           this.groupCache.set(key, entry)
         }
-        encoding.writeUint8Array(groups, entry.bytes)
+        groups.push(entry.bytes)
+        groupBytes += entry.bytes.length
         onGroup?.(origin, entry.coveredTo)
-        groupCount++
       }
     }
-    writeVarUint(encoder, groupCount)
-    encoding.writeUint8Array(encoder, encoding.toUint8Array(groups))
+    writeVarUint(encoder, groups.length)
+    for (const bytes of groups) encoding.writeUint8Array(encoder, bytes)
   }
 
   /** One origin's changes after `from`, in version order, cut at `budgetBytes`; returns the version it covers to. */

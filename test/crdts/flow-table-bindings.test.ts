@@ -201,6 +201,36 @@ describe('flow table key bindings', () => {
     expect((globalOf(a, K1) as { packets: number }).packets).toBe(13)
   })
 
+  it('an own 5-tuple key is packed once, when bound: the binding holds its 13 bytes, no string, and carries what writeKey writes', () => {
+    const world = createWorld(2)
+    const [a, b] = tables(world, 2) as [FlowTableState, FlowTableState]
+    const tuple = flowKey({ src: '10.0.0.1', sport: 40000, dst: '192.168.7.21', dport: 443, proto: 6 })
+    const tupleCell = write(a, A, tuple, 2)
+    const plainCell = write(a, A, K1, 3)
+    const first = stamp(a, A, tupleCell, 1)
+    const second = stamp(a, A, plainCell, first.version + 1)
+    const bindings = a.bindings[A]!
+    // The 5-tuple: no string kept by the binding, its bytes in the packed column.
+    expect(bindings.keys[first.binding!.ordinal] ?? null).toBeNull()
+    const packed = new Uint8Array(PACKED_FIVE_TUPLE_BYTES)
+    expect(packFiveTuple(tuple, packed, 0)).toBe(true)
+    const at = first.binding!.ordinal * PACKED_FIVE_TUPLE_BYTES
+    expect([...bindings.packed.subarray(at, at + PACKED_FIVE_TUPLE_BYTES)]).toEqual([...packed])
+    // Any other key stays a string.
+    expect(bindings.keys[second.binding!.ordinal]).toBe(K1)
+    // On the wire, the binding ends with the key as `writeKey` writes the string.
+    const written = createEncoder()
+    writeKey(written, tuple)
+    const key = toBytes(written)
+    const binding = bindingBytes(a, A, first.binding!.ordinal)
+    expect([...binding.subarray(binding.length - key.length)]).toEqual([...key])
+    expect(boundKey(a, A, first.binding!.ordinal, 1)).toBe(tuple)
+    expect(send(a, b, A, tupleCell, first)).toBeGreaterThanOrEqual(0)
+    expect(send(a, b, A, plainCell, second)).toBeGreaterThanOrEqual(0)
+    expect(globalOf(b, tuple)).toEqual(globalOf(a, tuple))
+    expect(view(b)).toEqual(view(a))
+  })
+
   it('the state-level encoding carries the key and the ordinal, so joinInto needs no binding', () => {
     const world = createWorld(2)
     const [a, b] = tables(world, 2) as [FlowTableState, FlowTableState]

@@ -219,6 +219,29 @@ describe('flowTable', () => {
     expect(ownCells).toBe(1)
   })
 
+  it('reserve grows every column once to the room asked for, and a join into the reserved table reads the same', () => {
+    const config = { fields: { packets: { kind: 'counter' as const } }, idleTimeoutMs: 100 }
+    const source = createFlowTable(config, createTestContext(createWorld(1)))
+    for (let flow = 0; flow < 600; flow++) incrementField(source, entryFor(source, `10.0.${flow >> 8}.${flow & 255}:1>10.1.0.2:443/6`), 0, field(source, 'packets'), flow + 1)
+    for (let flow = 0; flow < 50; flow++) incrementField(source, entryFor(source, `f${flow}`), 0, field(source, 'packets'), 1)
+    for (let cell = 0; cell < source.cellCount; cell++) flowTableOps.stamp(source, cell, cell + 1)
+    const plain = createFlowTable(config, createTestContext(createWorld(1)))
+    const reserved = createFlowTable(config, createTestContext(createWorld(1)))
+    flowTableOps.reserve!(reserved, 0, 650, 0)
+    const columns = { entryHead: reserved.entryHead, links: reserved.links, numbers: reserved.numbers, cellMeta: reserved.cellMeta, entryLast: reserved.entryLast }
+    expect(reserved.entryHead.length).toBe(650)
+    expect(reserved.links.length / LINKS).toBe(650)
+    expect(joinInto(flowTableOps, plain, source)).toBe(650)
+    expect(joinInto(flowTableOps, reserved, source)).toBe(650)
+    // No column was grown again while the 650 cells arrived.
+    for (const name of Object.keys(columns) as (keyof typeof columns)[]) expect(reserved[name], name).toBe(columns[name])
+    expect(size(reserved)).toBe(650)
+    expect([...keys(reserved)].sort()).toEqual([...keys(plain)].sort())
+    for (const key of keys(plain)) expect(global(reserved, key, 'packets'), String(key)).toBe(global(plain, key, 'packets'))
+    expect(global(reserved, '10.0.2.87:1>10.1.0.2:443/6', 'packets')).toBe(600)
+    expect(global(reserved, 'f49', 'packets')).toBe(1)
+  })
+
   it('joining does not depend on the order of an entry\'s cells, old ones included', () => {
     // 'k' at replica 0: a's cell (written 160 ms ago, older than idle + grace) and b's (20 ms ago).
     const system = runHistory(timedFlowTableAdapter, { ...two, steps: [inc(0, 'k', 5), wait(140), inc(1, 'k', 1), sync(1, 0), wait(20)] })

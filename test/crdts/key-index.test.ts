@@ -4,8 +4,11 @@ import type { FlowKey } from '../../crdts/flow-table.js'
 import { KeyIndex, hashKey, hashPacked } from '../../crdts/key-index.js'
 import { PACKED_FIVE_TUPLE_BYTES, packFiveTuple } from '../../crdts/five-tuple.js'
 
-/** An add in either form (`packed`: the key as a peer's frame carries a 5-tuple), or a delete. */
-type Op = { kind: 'add'; key: FlowKey; packed: boolean } | { kind: 'delete'; key: FlowKey }
+/**
+ * An add in either form (`packed`: the key as a peer's frame carries a 5-tuple), a delete, or room
+ * reserved for `more` entries beyond those used (as before a catch-up).
+ */
+type Op = { kind: 'add'; key: FlowKey; packed: boolean } | { kind: 'delete'; key: FlowKey } | { kind: 'reserve'; more: number }
 
 /** Canonical 5-tuples from a small space, so the same key comes back in both forms. */
 const fiveTuple: fc.Arbitrary<string> = fc.tuple(fc.nat(3), fc.constantFrom(1, 80, 443, 65535), fc.nat(2), fc.constantFrom(6, 17))
@@ -21,6 +24,7 @@ const key: fc.Arbitrary<FlowKey> = fc.oneof(
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(key, fc.boolean()).map(([k, packed]) => ({ kind: 'add' as const, key: k, packed })) },
   { weight: 2, arbitrary: key.map((k) => ({ kind: 'delete' as const, key: k })) },
+  { weight: 1, arbitrary: fc.nat(400).map((more) => ({ kind: 'reserve' as const, more })) },
 )
 
 function packed(key: FlowKey): Uint8Array | null {
@@ -30,13 +34,18 @@ function packed(key: FlowKey): Uint8Array | null {
 }
 
 describe('KeyIndex', () => {
-  it('behaves as a Map from keys to entries under random adds and deletes, a 5-tuple in either form (entries reused as a flow table does)', () => {
+  it('behaves as a Map from keys to entries under random adds, deletes and reservations, a 5-tuple in either form (entries reused as a flow table does)', () => {
     fc.assert(fc.property(fc.array(op, { maxLength: 600 }), (ops) => {
       const keys: (FlowKey | null | undefined)[] = []
       const free: number[] = []
       const index = new KeyIndex(keys)
       const model = new Map<FlowKey, number>()
       for (const step of ops) {
+        if (step.kind === 'reserve') {
+          index.reserve(keys.length + step.more)
+          expect(index.size).toBe(model.size)
+          continue
+        }
         const k = step.key
         if (step.kind === 'add') {
           if (model.has(k)) continue
@@ -68,7 +77,9 @@ describe('KeyIndex', () => {
         const bytes = packed(k)
         if (bytes) expect(index.getPacked(bytes, 3, hashPacked(bytes, 3))).toBe(entry)
       }
-      for (const { key: k } of ops) {
+      for (const step of ops) {
+        if (step.kind === 'reserve') continue
+        const k = step.key
         if (model.has(k)) continue
         expect(index.get(k)).toBeUndefined()
         const bytes = packed(k)
