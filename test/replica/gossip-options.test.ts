@@ -59,4 +59,38 @@ describe('gossip options', () => {
     }
     expect(lengths[1]![0]).toBe(200 + 15 * 200)
   })
+
+  it('a joiner logs a large catch-up once, sized as a compaction leaves it, and compacts as usual afterwards', () => {
+    const sim = createSimulation({ seed: 5, latencyMs: [1, 3] })
+    const gossip = { intervalMs: 20, failureTimeoutMs: 400, maxFrameBytes: 1 << 20 }
+    const writer = sim.spawn(Flows, { id: 'writer', gossip })
+    const FLOWS = 3_000
+    for (let flow = 0; flow < FLOWS; flow++) writer.state.flows.entry(`flow-${flow}`).packets.increment()
+    sim.advance(100)
+    const joiner = sim.spawn(Flows, { id: 'joiner', gossip })
+    const origins = (joiner as unknown as { origins: OriginTable }).origins
+    let compactions = 0
+    const compact = origins.compact.bind(origins)
+    origins.compact = (...args) => {
+      compactions++
+      return compact(...args)
+    }
+    sim.runUntilConverged({ maxMs: 5_000 })
+    expect(joiner.state.flows.size).toBe(FLOWS)
+    const log = () => origins.logs[origins.lookup('writer', (writer as Replica & { incarnation: number }).incarnation)]!
+    // A binding and a cell per flow, 6,000 slots in one group (more than a frame keeps decoded):
+    // each logged once, with no compaction, in a log with room for half as many again.
+    expect(compactions).toBe(0)
+    expect(log().length).toBe(2 * FLOWS)
+    expect(log().versions.length).toBe(3 * FLOWS)
+    for (let round = 0; round < 4; round++) {
+      for (let flow = 0; flow < FLOWS; flow++) writer.state.flows.entry(`flow-${flow}`).packets.increment()
+      sim.advance(100)
+      sim.runUntilConverged({ maxMs: 5_000 })
+      expect(log().length).toBeGreaterThanOrEqual(2 * FLOWS)
+      expect(log().length).toBeLessThanOrEqual(3 * FLOWS)
+    }
+    expect(compactions).toBeGreaterThan(0)
+    expect(joiner.state.flows.get('flow-2999')?.packets.global).toBe(5)
+  })
 })
