@@ -599,11 +599,10 @@ export class GossipEngine implements SlotDecoder {
   }
 
   /**
-   * Before a large group (a catch-up): room in its fields for all its slots when nothing of the
-   * origin is held yet (`SlotOps.reserve`), room in the origin's log for them, and no compaction
-   * until the last of them (none into an empty log). Compacting as the log grew, at each 1.5 x,
-   * scanned a joiner's log about three times over (each entry checked against its slot) and
-   * copied it at each growth.
+   * Before a large group (a catch-up): when nothing of the origin is held yet, room in its
+   * fields for all its slots (`SlotOps.reserve`), and room in the origin's empty log for them,
+   * with no compaction. Compacting as the log grew, at each 1.5 x, scanned a joiner's log about
+   * three times over (each entry checked against its slot) and copied it at each growth.
    */
   private makeRoom(origin: number, slots: number, slotsByField: readonly number[]): void {
     const fields = this.host.fields
@@ -613,13 +612,13 @@ export class GossipEngine implements SlotDecoder {
       const bindings = slotsByField[field + fields.length] ?? 0
       if (count + bindings > 0) fields[field]!.ops?.reserve?.(fields[field]!.state, origin, count, bindings)
     }
-    const origins = this.host.origins
-    const held = origins.logs[origin]!.length
-    const needed = held + slots
-    if (needed <= (this.compactAt[origin] ?? this.host.config.compactLogsAt)) return
     // Into an empty log, a group's slots are one entry each of distinct slots, all current: the
     // log is as a compaction leaves it, so the next one is due at 1.5 x, as after a compaction.
-    const next = held === 0 ? Math.max(this.host.config.compactLogsAt, Math.ceil(needed * 1.5)) : needed
+    // A log that holds entries already compacts as usual when it reaches its threshold.
+    const origins = this.host.origins
+    if (origins.logs[origin]!.length > 0) return
+    const next = Math.max(this.host.config.compactLogsAt, Math.ceil(slots * 1.5))
+    if (next <= (this.compactAt[origin] ?? this.host.config.compactLogsAt)) return
     this.compactAt[origin] = next
     origins.resize(origin, next)
   }
