@@ -1,7 +1,7 @@
 /**
  * Catching up a large state under random schedules: bulk writes of thousands of flows at random
  * replicas (the same keys from several of them, 5-tuples and other keys), joins and restarts
- * (a restarted replica comes back empty and catches up again), graceful leaves, crashes at
+ * (a restarted replica comes back empty and catches up again), graceful leaves and crashes at
  * quiescent points, partitions, loss, duplication and reordering.
  *
  * An origin's state is then more changes than a frame keeps decoded (src/frame.ts,
@@ -156,8 +156,11 @@ async function apply(world: World, step: Op): Promise<void> {
       return
     }
     case 'leave': {
+      // At a quiescent point too: a replica that leaves while cut off from every peer takes its
+      // unsent writes with it (docs/gotchas.md), which is not what this property is about.
       if (replicas.length < 2) return
-      const replica = pick(step.at)
+      await quiesce(world)
+      const replica = live(world)[step.at % live(world).length]!
       await replica.leave()
       world.log.push(`leave ${replica.id}`)
       return
