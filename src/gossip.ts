@@ -358,11 +358,16 @@ export class GossipEngine implements SlotDecoder {
     }
   }
 
-  /** Local number of a frame's origin; -1 for a folded one (its data is ignored). */
+  /**
+   * Local number of a frame's origin; -1 for a folded one (its data is ignored). A fold record
+   * counts only once the heir's versions carrying it are held here: until then the departed
+   * origin's changes are taken as usual (the heir may have crashed before those versions spread,
+   * and then the peers that hold the departed origin are the only copy of its changes).
+   */
   private localOrigin(id: string, incarnation: number): number {
     const known = this.host.origins.lookup(id, incarnation)
     const record = this.folds.of(id, incarnation)
-    if (record) {
+    if (record && this.host.origins.known[record.heir]! >= record.to) {
       // The sender still holds a folded origin (a store restored from before the fold, a replica
       // back from a partition): pass the record on again so it drops it, and never folds it twice.
       record.forwarding = true
@@ -427,6 +432,11 @@ export class GossipEngine implements SlotDecoder {
         host.origins.drop(departed)
         this.groupCache.clear()
         this.folds.reassign(departed, record, host.now())
+        // Folds in a cycle (only forged frames make them: an heir never departs before it
+        // folds) would leave a record folding the heir into itself, dropping it and the
+        // contributions it now carries: the heir stays, and carries them.
+        const cycle = this.folds.of(host.origins.ids[record.heir]!, host.origins.incarnations[record.heir]!)
+        if (cycle && cycle.heir === record.heir) this.folds.remove(cycle)
         dropped = true
         break
       }

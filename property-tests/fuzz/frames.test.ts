@@ -62,6 +62,11 @@ describe('frame fuzzing', () => {
     // step 2 (Yjs merges pending structs into it), which the honest peer then kept waiting for
     // good. A step 2 now carries integrated content only.
     { seed: 195190845, epoch: 15, what: 'two versions of one doc item' },
+    // Forged fold records in a cycle (one origin folded into a second, the second into the
+    // first): applying the first moved the second's record onto itself, so the target dropped
+    // the heir with what it carried and then listed a record the honest peer refuses. The heir
+    // now stays and carries both.
+    { seed: 20240601, epoch: 6, what: 'folds in a cycle' },
   ]
   for (const { seed, epoch, what } of regressions) {
     it(`forged frames with ${what} leave no honest peer behind (seed ${seed}, epoch ${epoch})`, async () => {
