@@ -82,7 +82,7 @@ export const SYSTEMS: SystemEntry[] = [
     id: 'loro',
     label: 'Loro',
     family: 'crdt',
-    how: 'LoroCounter per field in a mergeable map per flow, incremented per packet; a sync exports the replica\'s own operations since its last one',
+    how: 'LoroCounter per field in a mergeable map per flow, incremented per packet; a sync exports the replica\'s own operations since its last one; each replica in its own instance of the WebAssembly module, as in a process of its own',
     variant: {},
     load: async () => (await import('./systems/loro.js')).loro,
   },
