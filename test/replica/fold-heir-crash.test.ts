@@ -29,6 +29,14 @@ describe('folding when the heir crashes', () => {
     sim.heal()
     for (const replica of sim.replicas()) await replica.flush()
     sim.runUntilConverged({ maxMs: 20_000 })
+    // The case itself: a replica holds the record folding r3 but never got the heir's versions
+    // that carry it (they died with r4).
+    type Internals = { gossip: { folds: { all(): Iterable<{ id: string; heir: number; to: number }> } }; origins: { known: number[] } }
+    const unapplied = sim.replicas().filter((replica) => {
+      const { gossip, origins } = replica as unknown as Internals
+      return [...gossip.folds.all()].some((record) => record.id === 'r3' && origins.known[record.heir]! < record.to)
+    })
+    expect(unapplied.map((replica) => replica.id)).not.toEqual([])
     for (const replica of sim.replicas()) expect((replica.state as unknown as { active: { global: number } }).active.global, replica.id).toBe(-1)
   })
 })
