@@ -22,8 +22,11 @@ export interface FoldRecord extends FrameFold {
 
 /** Origin id of an instance's heir origin: what it took over from folded instances (docs/compaction.md). */
 export function heirIdOf(id: string): string {
-  return `${id}\u0000heir`
+  return `${id}${HEIR_SUFFIX}`
 }
+
+/** What ends an heir origin's id. */
+export const HEIR_SUFFIX = '\u0000heir'
 
 function foldKey(id: string, incarnation: number): string {
   return `${incarnation}:${id}`

@@ -22,7 +22,7 @@ import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, GroupSlots, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
-import { type FoldRecord, FoldRegistry, heirIdOf } from './folds.js'
+import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
 import type { FrameFold, FrameGroup } from './frame.js'
 
 export interface GossipConfig {
@@ -359,15 +359,15 @@ export class GossipEngine implements SlotDecoder {
   }
 
   /**
-   * Local number of a frame's origin; -1 for a folded one (its data is ignored). A fold record
-   * counts only once the heir's versions carrying it are held here: until then the departed
-   * origin's changes are taken as usual (the heir may have crashed before those versions spread,
-   * and then the peers that hold the departed origin are the only copy of its changes).
+   * Local number of a frame's origin; -1 for a folded one (its data is ignored). An instance's
+   * own origin folded alone is ignored only once the heir's versions carrying it are held here:
+   * until then its changes are taken as usual (the heir may have crashed before those versions
+   * spread, and then the peers that hold the departed origin are the only copy of its changes).
    */
   private localOrigin(id: string, incarnation: number): number {
     const known = this.host.origins.lookup(id, incarnation)
     const record = this.folds.of(id, incarnation)
-    if (record && this.host.origins.known[record.heir]! >= record.to) {
+    if (record && (this.host.origins.known[record.heir]! >= record.to || this.mayBeCarried(record))) {
       // The sender still holds a folded origin (a store restored from before the fold, a replica
       // back from a partition): pass the record on again so it drops it, and never folds it twice.
       record.forwarding = true
@@ -376,6 +376,21 @@ export class GossipEngine implements SlotDecoder {
     }
     if (known >= 0) return this.host.origins.dropped[known] ? -1 : known
     return this.host.origins.intern(id, incarnation)
+  }
+
+  /**
+   * Whether a departed origin's contributions may also be held here in another origin than the
+   * heir: an heir origin carries what it folded, and an origin folded in the same batch as others
+   * may have travelled inside one of them (a record moves to the next heir with the heir origin
+   * that carried it, `FoldRegistry.reassign`). Such an origin is ignored as soon as its record is
+   * known, so nothing is counted twice; only an instance's own origin folded alone is not.
+   */
+  private mayBeCarried(record: FoldRecord): boolean {
+    if (record.id.endsWith(HEIR_SUFFIX)) return true
+    for (const other of this.folds.ofHeir(record.heir)) {
+      if (other !== record && other.from <= record.to && record.from <= other.to) return true
+    }
+    return false
   }
 
   private learnFold(fold: FrameFold, heir: number, now: number): void {
