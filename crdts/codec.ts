@@ -7,6 +7,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { DecodeError } from '../src/errors.js'
+import { holdShape } from '../src/shapes.js'
 import { readPackedFiveTuple, writeKeyAsFiveTuple } from './five-tuple.js'
 import { MAX_VALUE_DEPTH } from './validate.js'
 
@@ -216,3 +217,7 @@ export function readKey(reader: Reader, what = 'key'): string | number {
   if (tag === PACKED_KEY_TAG) return readPackedFiveTuple(reader, what)
   throw new DecodeError(`${what} has unknown tag ${tag}`)
 }
+
+// The classes every frame makes instances of, held for their hidden class (src/shapes.ts).
+holdShape(new Reader(new Uint8Array(0)))
+holdShape(encoding.createEncoder())

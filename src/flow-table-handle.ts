@@ -213,6 +213,9 @@ function entryClassOf(table: FlowTableState, declaration: object): EntryClass {
   return EntryHandles
 }
 
+/** One entry object per table and its field views, never handed out: see `flowTableHandle`. */
+const idleEntries = new WeakMap<FlowTableState, object[]>()
+
 /**
  * The handle of a flow table. `declaration` is the table's declaration (its `flowTable(...)`
  * spec): tables of the same declaration have the same fields in the same layout, and share an
@@ -224,6 +227,11 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
   const refs = new EntryRefs(table.foldEpoch)
   const context: TableContext = { table, origin, refs }
   const EntryClass = entryClassOf(table, declaration)
+  // Entry objects and their field views die young; one of each held per table keeps their
+  // hidden classes, and the per-packet code optimized for them, alive through a full GC
+  // (src/shapes.ts).
+  const idle = new EntryClass(context, -1, '', -1, -1) as unknown as Record<string, object>
+  idleEntries.set(table, [idle, ...table.fields.map((field) => idle[field.name]!)])
   table.onDrop = (key) => { refs.forget(key) }
   // An entry whose own cell may no longer be written directly: writes to its key go through the
   // entry (and note the cell again when it is direct once more).

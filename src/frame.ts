@@ -383,6 +383,17 @@ export class GroupSlots {
   }
 }
 
+/**
+ * A cursor over no slots, for `holder` to keep (src/shapes.ts): while one instance lives, the
+ * hidden class of every cursor a frame makes survives a full GC, and so does the code optimized
+ * for it. Held by the decoder, not by the process, since it references the decoder.
+ */
+export function idleGroupSlots(holder: SlotDecoder): GroupSlots {
+  const body = new Uint8Array(0)
+  const frame: ParsedFrame = { kind: FrameKind.Push, senderId: '', senderIncarnation: 0, senderAddress: '', members: [], origins: [], groups: [], docs: [], sizeBytes: 0, body }
+  return new GroupSlots(frame, { originRef: 0, from: 0, to: 0, slotCount: 0, start: 0, slots: null, slotsByField: null }, holder)
+}
+
 /** Every slot of a group, decoded anew (for tests and tools; the replica reads them with `GroupSlots`). */
 export function groupSlots(frame: ParsedFrame, group: FrameGroup, slots: SlotDecoder): FrameSlot[] {
   const reader = new Reader(frame.body, group.start)

@@ -19,7 +19,7 @@ import { type OriginCodec, MISSING_BINDING } from '../crdts/slot-type.js'
 import type { FrameKey } from './auth.js'
 import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
-import { type ParsedFrame, type SlotDecoder, FrameKind, GroupSlots, beginFrame, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
+import { type ParsedFrame, type SlotDecoder, FrameKind, GroupSlots, beginFrame, idleGroupSlots, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
 import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
@@ -127,6 +127,8 @@ export class GossipEngine implements SlotDecoder {
   private readonly lastRoundKnown: number[] = []
   /** Folds of departed origins this replica made or learnt (docs/compaction.md). */
   readonly folds = new FoldRegistry()
+  /** Keeps the hidden class of `applyGroup`'s cursors alive (src/shapes.ts). */
+  readonly idleCursor = idleGroupSlots(this)
   /** Own origin found folded by a peer: reported once. */
   /** Cells held back because their binding was not held here (see crdts/flow-table-bindings.ts). */
   missingBindings = 0
