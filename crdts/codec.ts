@@ -51,11 +51,28 @@ export class Reader {
   }
 
   u8(what = 'byte'): number {
-    this.need(1, what)
-    return decoding.readUint8(this.decoder)
+    const decoder = this.decoder
+    const pos = decoder.pos
+    if (pos >= this.bytes.length) this.need(1, what)
+    decoder.pos = pos + 1
+    return this.bytes[pos]!
   }
 
   varUint(what = 'varuint'): number {
+    // One byte, the usual case (field numbers, version gaps, small counts), read in place.
+    const decoder = this.decoder
+    const pos = decoder.pos
+    if (pos < this.bytes.length) {
+      const byte = this.bytes[pos]!
+      if (byte < 0x80) {
+        decoder.pos = pos + 1
+        return byte
+      }
+    }
+    return this.longVarUint(what)
+  }
+
+  private longVarUint(what: string): number {
     let n: number
     try {
       n = decoding.readVarUint(this.decoder)
@@ -177,8 +194,18 @@ function readAnyValue(decoder: decoding.Decoder, depth = 0): unknown {
 
 export const createEncoder = encoding.createEncoder
 export const toBytes = encoding.toUint8Array
-export const writeU8 = encoding.writeUint8
-export const writeVarUint = encoding.writeVarUint
+
+/** lib0's `writeUint8`, with the byte stored in place while the current buffer has room. */
+export function writeU8(encoder: Encoder, byte: number): void {
+  if (encoder.cpos < encoder.cbuf.length) encoder.cbuf[encoder.cpos++] = byte
+  else encoding.writeUint8(encoder, byte)
+}
+
+/** lib0's `writeVarUint`, with a one-byte value (the usual case) stored in place while the current buffer has room. */
+export function writeVarUint(encoder: Encoder, n: number): void {
+  if (n < 0x80 && n >= 0 && encoder.cpos < encoder.cbuf.length) encoder.cbuf[encoder.cpos++] = n
+  else encoding.writeVarUint(encoder, n)
+}
 export const writeVarInt = encoding.writeVarInt
 export const writeFloat64 = encoding.writeFloat64
 export const writeU32 = encoding.writeUint32

@@ -99,8 +99,17 @@ export function storePacked(column: Uint8Array, index: number, capacity: number,
 
 /** Writes a packed 5-tuple key as `writeKey` would write its string (tag `tag`, then the 13 bytes). */
 export function writePackedKey(encoder: Encoder, bytes: Uint8Array, at: number, tag: number): void {
+  const pos = encoder.cpos
+  const buffer = encoder.cbuf
+  if (pos + 1 + PACKED_FIVE_TUPLE_BYTES <= buffer.length) {
+    // In place while the current buffer has room (byte by byte: a subarray to copy from would
+    // allocate a view per key).
+    buffer[pos] = tag
+    for (let i = 0; i < PACKED_FIVE_TUPLE_BYTES; i++) buffer[pos + 1 + i] = bytes[at + i]!
+    encoder.cpos = pos + 1 + PACKED_FIVE_TUPLE_BYTES
+    return
+  }
   encoding.writeUint8(encoder, tag)
-  // Byte by byte: a subarray to copy from would allocate a view per key.
   for (let i = 0; i < PACKED_FIVE_TUPLE_BYTES; i++) encoding.writeUint8(encoder, bytes[at + i]!)
 }
 
