@@ -246,5 +246,10 @@ export function readKey(reader: Reader, what = 'key'): string | number {
 }
 
 // The classes every frame makes instances of, held for their hidden class (src/shapes.ts).
-holdShape(new Reader(new Uint8Array(0)))
+const idleReader = holdShape(new Reader(new Uint8Array(0)))
+// Its modes switched once here, so V8 tracks them as changing from the start: the first frame
+// that switches them (a joiner's first large group) would otherwise throw away code compiled
+// for them never to change.
+idleReader.validating = idleReader.reuse = true
+idleReader.validating = idleReader.reuse = false
 holdShape(encoding.createEncoder())
