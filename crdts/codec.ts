@@ -24,18 +24,6 @@ export class Reader {
     this.decoder.pos = start
   }
 
-  /**
-   * Set while a frame is only being validated (its slots are decoded again when applied): decoders
-   * may then skip building values that cannot be invalid, such as a packed 5-tuple's string.
-   */
-  validating = false
-  /**
-   * Set when each decoded value is consumed before the next read from this reader (a frame's
-   * validation pass, and its apply pass, which applies every slot as soon as it is decoded): a
-   * decoder may then return one reused object instead of allocating a new one per read.
-   */
-  reuse = false
-
   get position(): number {
     return this.decoder.pos
   }
@@ -246,10 +234,5 @@ export function readKey(reader: Reader, what = 'key'): string | number {
 }
 
 // The classes every frame makes instances of, held for their hidden class (src/shapes.ts).
-const idleReader = holdShape(new Reader(new Uint8Array(0)))
-// Its modes switched once here, so V8 tracks them as changing from the start: the first frame
-// that switches them (a joiner's first large group) would otherwise throw away code compiled
-// for them never to change.
-idleReader.validating = idleReader.reuse = true
-idleReader.validating = idleReader.reuse = false
+holdShape(new Reader(new Uint8Array(0)))
 holdShape(encoding.createEncoder())

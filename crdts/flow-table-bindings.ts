@@ -239,18 +239,12 @@ export function encodeBinding(encoder: Encoder, state: FlowTableState, origin: n
   else writeKey(encoder, key)
 }
 
-/** What a reader that allows reuse (`Reader.reuse`) decodes bindings into. */
-const reused: BindingDelta = { ordinal: 0, generation: 0, life: 0, key: null, bytes: null, at: 0 }
-
 export function decodeBinding(reader: Reader): BindingDelta {
   const ordinal = readOrdinal(reader, 'binding ordinal')
   const generation = readGeneration(reader, 'binding generation')
   const life = reader.varUint('binding life')
-  const delta: BindingDelta = reader.reuse ? reused : { ordinal, generation, life, key: null, bytes: null, at: 0 }
+  const delta: BindingDelta = { ordinal, generation, life, key: null, bytes: null, at: 0 }
   readFlowKeyRef(reader, delta)
-  delta.ordinal = ordinal
-  delta.generation = generation
-  delta.life = life
   return delta
 }
 

@@ -163,11 +163,6 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
     }
 }
 
-/** What a reader that allows reuse (`Reader.reuse`) decodes cells into. */
-const reused: FlowCellDelta = {
-  key: undefined, keyBytes: null, keyAt: 0, ordinal: -1, generation: 0, life: 0, writeVersion: 0, lastMs: 0, numbers: [], objects: [], removed: NO_REMOVALS,
-}
-
 /** Where `decodeFlowCell` reads a cell's key. */
 const keyRead: KeyRef = { key: null, bytes: null, at: 0 }
 
@@ -205,17 +200,8 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
   const life = (head & HEAD_LIFE_AS_BOUND) !== 0 ? -1 : reader.varUint('cell life')
   const writeVersion = (head & HEAD_WRITES) === 0 ? 0 : (head & HEAD_WRITE_AT_VERSION) !== 0 ? -1 : reader.varUint('cell write version')
   const lastMs = (head & HEAD_LAST) !== 0 ? reader.varUint('cell last write') : 0
-  let numbers: number[]
-  let objects: unknown[]
-  if (reader.reuse) {
-    numbers = reused.numbers
-    for (let column = 0; column < state.width; column++) numbers[column] = 0
-    objects = reused.objects
-    for (let column = 0; column < state.objectWidth; column++) objects[column] = undefined
-  } else {
-    numbers = new Array(state.width).fill(0)
-    objects = state.objectWidth === 0 ? NO_OBJECTS : new Array(state.objectWidth)
-  }
+  const numbers: number[] = new Array(state.width).fill(0)
+  const objects: unknown[] = state.objectWidth === 0 ? NO_OBJECTS : new Array(state.objectWidth)
   for (const field of state.fields) {
     switch (field.kind) {
       case 'counter':
@@ -256,17 +242,7 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
     for (const column of columns) counters[column] = reader.varUint('removal counter')
     removed.push({ originRef, life: baseLife, writeVersion: baseWriteVersion, counters })
   }
-  if (!reader.reuse) return { key, keyBytes, keyAt, ordinal, generation, life, writeVersion, lastMs, numbers, objects, removed }
-  reused.key = key
-  reused.keyBytes = keyBytes
-  reused.keyAt = keyAt
-  reused.ordinal = ordinal
-  reused.generation = generation
-  reused.life = life
-  reused.writeVersion = writeVersion
-  reused.lastMs = lastMs
-  reused.removed = removed
-  return reused
+  return { key, keyBytes, keyAt, ordinal, generation, life, writeVersion, lastMs, numbers, objects, removed }
 }
 
 function applyRegisters(state: FlowTableState, cell: number, delta: FlowCellDelta): void {

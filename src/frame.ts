@@ -3,8 +3,9 @@
  * any of it is applied: this module turns bytes into a `ParsedFrame` or throws a typed error,
  * and never touches replica state. A group's slots are kept decoded when the group is small (a
  * round's changes); a large group (a joiner's catch-up) is only validated then, and decoded a
- * second time, one slot at a time, as it is applied (`GroupSlots`), so it never holds all its
- * decoded slots at once.
+ * second time, `KEEP_DECODED_SLOTS` slots at a time, as it is applied (`GroupChunks`), so it
+ * never holds all its decoded slots at once. Both passes run a large group through the code that
+ * reads and applies a small one, chunk by chunk.
  */
 import { Reader, createEncoder, toBytes, writeBytes, writeString, writeU32, writeU8, writeVarUint, type Encoder } from '../crdts/codec.js'
 import type { DocDigest, DocMessage } from '../crdts/doc.js'
@@ -69,7 +70,7 @@ export interface FrameGroup {
   originRef: number
   from: number
   to: number
-  /** How many slots the group holds (read them with `GroupSlots`). */
+  /** How many slots the group holds (read them with `GroupChunks` when `slots` is null). */
   slotCount: number
   /** Offset of the group's first slot in the frame's `body`. */
   start: number
@@ -102,7 +103,7 @@ export interface ParsedFrame {
   groups: FrameGroup[]
   docs: FrameDoc[]
   sizeBytes: number
-  /** The frame's bytes without its tag or checksum (where `GroupSlots` reads the slots). */
+  /** The frame's bytes without its tag or checksum (where `GroupChunks` reads the slots). */
   body: Uint8Array
 }
 
@@ -271,17 +272,19 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
     const start = reader.position
     if (slotCount <= KEEP_DECODED_SLOTS) {
       const kept: FrameSlot[] = []
-      readSlots(reader, slots, codec, from, to, slotCount, kept)
+      readSlots(reader, slots, codec, from, from, to, slotCount, kept)
       groups.push({ originRef, from, to, slotCount, start, slots: kept, slotsByField: null })
     } else {
-      // A group decoded again when applied is only validated here: its decoders may skip building
-      // values that cannot be invalid, and decode into one reused object.
-      reader.validating = true
-      reader.reuse = true
+      // A larger group is only validated here, a chunk at a time, by the loop that reads a kept
+      // group (compiled by the syncs already), and decoded again when applied (`GroupChunks`).
       const slotsByField: number[] = []
-      countSlots(reader, slots, codec, from, to, slotCount, slotsByField)
-      reader.validating = false
-      reader.reuse = false
+      const chunk: FrameSlot[] = []
+      let version = from
+      for (let read = 0; read < slotCount; read += chunk.length) {
+        chunk.length = 0
+        version = readSlots(reader, slots, codec, version, from, to, Math.min(KEEP_DECODED_SLOTS, slotCount - read), chunk)
+        countFields(chunk, slotsByField)
+      }
       groups.push({ originRef, from, to, slotCount, start, slots: null, slotsByField })
     }
   }
@@ -312,29 +315,19 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
  * Reads and validates a group's `slotCount` slots into `kept`. A function of its own, so that
  * each group loop is compiled apart from the rest of the frame's parsing.
  */
-function readSlots(reader: Reader, slots: SlotDecoder, codec: OriginCodec, from: number, to: number, slotCount: number, kept: FrameSlot[]): void {
-  let version = from
+function readSlots(reader: Reader, slots: SlotDecoder, codec: OriginCodec, start: number, from: number, to: number, slotCount: number, kept: FrameSlot[]): number {
+  let version = start
   for (let s = 0; s < slotCount; s++) {
     const field = slotField(reader, slots)
     version = nextVersion(reader, version, from, to, s)
     kept.push({ field, version, delta: slots.decodeSlot(field, reader, codec) })
   }
+  return version
 }
 
-/**
- * Validates the slots of a group decoded again when applied, counting them by field into
- * `slotsByField`. Apart from `readSlots`: the workload's syncs never run this loop, a joiner's
- * catch-up runs it 200,000 times, and in one function each would find the other's code compiled
- * without feedback for its branch (and be thrown back to the interpreter).
- */
-function countSlots(reader: Reader, slots: SlotDecoder, codec: OriginCodec, from: number, to: number, slotCount: number, slotsByField: number[]): void {
-  let version = from
-  for (let s = 0; s < slotCount; s++) {
-    const field = slotField(reader, slots)
-    version = nextVersion(reader, version, from, to, s)
-    slots.decodeSlot(field, reader, codec)
-    slotsByField[field] = (slotsByField[field] ?? 0) + 1
-  }
+/** Counts a chunk's slots by field into `slotsByField`. */
+function countFields(chunk: readonly FrameSlot[], slotsByField: number[]): void {
+  for (const slot of chunk) slotsByField[slot.field] = (slotsByField[slot.field] ?? 0) + 1
 }
 
 function slotField(reader: Reader, slots: SlotDecoder): number {
@@ -360,65 +353,48 @@ function wireOrigins(size: number): OriginCodec {
 }
 
 /**
- * The slots of one group of a parsed frame, in order: `next()` moves to the next slot (its
- * `field`, `version` and `delta`), or returns false after the last. A group whose slots the frame
- * did not keep is decoded again here, one slot at a time; the frame was validated whole by
- * `parseFrame` with the same decoder, so that cannot fail.
+ * The slots of a group that the frame did not keep decoded, decoded again `KEEP_DECODED_SLOTS`
+ * at a time: `next()` fills `slots` with the next chunk (as a kept group holds them), or returns
+ * false after the last. The frame was validated whole by `parseFrame` with the same decoder, so
+ * that cannot fail. A chunk is applied by the code that applies a kept group, which the syncs
+ * have compiled long before a joiner's first large group arrives.
  */
-export class GroupSlots {
-  field = -1
-  version: number
-  delta: unknown = undefined
-  private index = 0
-  /** Where a group not kept decoded is read again (null for a kept one). */
-  private readonly reader: Reader | null = null
-  private readonly origins: OriginCodec | null = null
-  private readonly kept: FrameSlot[] | null
-  private readonly count: number
+export class GroupChunks {
+  readonly slots: FrameSlot[] = []
+  private read = 0
+  private version: number
+  private readonly reader: Reader
+  private readonly origins: OriginCodec
 
-  constructor(frame: ParsedFrame, group: FrameGroup, private readonly slots: SlotDecoder) {
-    this.count = group.slotCount
-    this.kept = group.slots
+  constructor(frame: ParsedFrame, private readonly group: FrameGroup, private readonly decoder: SlotDecoder) {
     this.version = group.from
-    if (this.kept === null) {
-      this.reader = new Reader(frame.body, group.start)
-      // Each slot is applied before the next is decoded.
-      this.reader.reuse = true
-      this.origins = wireOrigins(frame.origins.length)
-    }
+    this.reader = new Reader(frame.body, group.start)
+    this.origins = wireOrigins(frame.origins.length)
   }
 
   next(): boolean {
-    if (this.index === this.count) return false
-    const kept = this.kept
-    if (kept !== null) {
-      const slot = kept[this.index++]!
-      this.field = slot.field
-      this.version = slot.version
-      this.delta = slot.delta
-      return true
-    }
-    this.index++
-    const reader = this.reader!
-    this.field = reader.varUint()
-    this.version += reader.varUint()
-    this.delta = this.slots.decodeSlot(this.field, reader, this.origins!)
+    const group = this.group
+    if (this.read === group.slotCount) return false
+    const count = Math.min(KEEP_DECODED_SLOTS, group.slotCount - this.read)
+    this.slots.length = 0
+    this.version = readSlots(this.reader, this.decoder, this.origins, this.version, group.from, group.to, count, this.slots)
+    this.read += count
     return true
   }
 }
 
 /**
- * A cursor over no slots, for `holder` to keep (src/shapes.ts): while one instance lives, the
- * hidden class of every cursor a frame makes survives a full GC, and so does the code optimized
+ * Chunks over no slots, for `holder` to keep (src/shapes.ts): while one instance lives, the
+ * hidden class of the chunks a frame makes survives a full GC, and so does the code optimized
  * for it. Held by the decoder, not by the process, since it references the decoder.
  */
-export function idleGroupSlots(holder: SlotDecoder): GroupSlots {
+export function idleGroupChunks(holder: SlotDecoder): GroupChunks {
   const body = new Uint8Array(0)
   const frame: ParsedFrame = { kind: FrameKind.Push, senderId: '', senderIncarnation: 0, senderAddress: '', members: [], origins: [], groups: [], docs: [], sizeBytes: 0, body }
-  return new GroupSlots(frame, { originRef: 0, from: 0, to: 0, slotCount: 0, start: 0, slots: null, slotsByField: null }, holder)
+  return new GroupChunks(frame, { originRef: 0, from: 0, to: 0, slotCount: 0, start: 0, slots: null, slotsByField: null }, holder)
 }
 
-/** Every slot of a group, decoded anew (for tests and tools; the replica reads them with `GroupSlots`). */
+/** Every slot of a group, decoded anew (for tests and tools; the replica reads them with `GroupChunks`). */
 export function groupSlots(frame: ParsedFrame, group: FrameGroup, slots: SlotDecoder): FrameSlot[] {
   const reader = new Reader(frame.body, group.start)
   const origins = wireOrigins(frame.origins.length)

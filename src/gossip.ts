@@ -19,7 +19,7 @@ import { type OriginCodec, MISSING_BINDING } from '../crdts/slot-type.js'
 import type { FrameKey } from './auth.js'
 import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
-import { type ParsedFrame, type SlotDecoder, FrameKind, GroupSlots, beginFrame, idleGroupSlots, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
+import { type ParsedFrame, type SlotDecoder, FrameKind, GroupChunks, beginFrame, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
 import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
@@ -127,8 +127,8 @@ export class GossipEngine implements SlotDecoder {
   private readonly lastRoundKnown: number[] = []
   /** Folds of departed origins this replica made or learnt (docs/compaction.md). */
   readonly folds = new FoldRegistry()
-  /** Keeps the hidden class of `applyGroup`'s cursors alive (src/shapes.ts). */
-  readonly idleCursor = idleGroupSlots(this)
+  /** Keeps the hidden class of `applyGroup`'s chunks alive (src/shapes.ts). */
+  readonly idleChunks = idleGroupChunks(this)
   /** Own origin found folded by a peer: reported once. */
   /** Cells held back because their binding was not held here (see crdts/flow-table-bindings.ts). */
   missingBindings = 0
@@ -557,14 +557,31 @@ export class GossipEngine implements SlotDecoder {
 
   /**
    * Applies one group's slots of `origin` (not its own) in order; returns the version the group
-   * is applied through. A method of its own, so the loop a catch-up runs 200,000 times is
-   * compiled apart from the rest of a frame's handling.
+   * is applied through. A group too large to keep decoded is decoded again and applied a chunk
+   * at a time, by the same code as a kept group.
    */
   private applyGroup(frame: ParsedFrame, group: FrameGroup, origin: number, codec: OriginCodec, changed: Set<number>): number {
+    const limit = this.batchLimit(origin, group.from, group.to)
+    if (group.slots !== null) return this.applySlots(group.slots, origin, limit, codec, changed)
+    let applied = limit
+    for (const chunks = new GroupChunks(frame, group, this); chunks.next();) {
+      applied = this.applySlots(chunks.slots, origin, applied, codec, changed)
+      // Stopped inside the chunk (at the batch limit, or before a cell whose binding is missing).
+      if (applied < chunks.slots[chunks.slots.length - 1]!.version) break
+    }
+    return applied
+  }
+
+  /**
+   * Applies decoded slots of `origin` in order, up to version `limit`; returns the version they
+   * are applied through (`limit`, or less when a cell's binding is missing). A method of its own,
+   * so the loop a catch-up runs 200,000 times is compiled apart from the rest of a frame's
+   * handling.
+   */
+  private applySlots(slots: readonly FrameSlot[], origin: number, limit: number, codec: OriginCodec, changed: Set<number>): number {
     const host = this.host
-    let limit = this.batchLimit(origin, group.from, group.to)
     const fieldCount = host.fields.length
-    for (const slot = new GroupSlots(frame, group, this); slot.next();) {
+    for (const slot of slots) {
       if (slot.version > limit) break
       // At or below our vector entry we already hold this change or a newer one.
       if (slot.version <= host.origins.known[origin]!) continue
@@ -578,9 +595,8 @@ export class GossipEngine implements SlotDecoder {
       const ref = field.ops!.applySlot(field.state, origin, slot.version, slot.delta, codec)
       if (ref === MISSING_BINDING) {
         // The sender holds a copy of a cell whose binding was replaced since: stop before it.
-        limit = slot.version - 1
         this.missingBindings++
-        break
+        return slot.version - 1
       }
       if (ref < 0) continue
       this.appendLog(origin, slot.version, slot.field, ref)

@@ -1,16 +1,14 @@
 /**
  * How a frame's slots are read (src/frame.ts): validated whole by `parseFrame`; a small group is
  * applied from what validation decoded, a large one (more than `KEEP_DECODED_SLOTS`) is decoded a
- * second time, one slot at a time, as it is applied (`GroupSlots`). Validating a large group
- * builds no packed 5-tuple key, and flow cells and bindings are then decoded into one reused
- * object: what the receiver ends up holding must still be every key and count the sender wrote.
+ * second time, `KEEP_DECODED_SLOTS` slots at a time, as it is applied (`GroupChunks`): what the
+ * receiver ends up holding must still be every key and count the sender wrote.
  */
 import { describe, expect, it } from 'vitest'
 import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
 import { createSimulation } from '../../src/sim/index.js'
-import { GroupSlots, KEEP_DECODED_SLOTS, groupSlots, parseFrame, type ParsedFrame, type SlotDecoder } from '../../src/frame.js'
+import { GroupChunks, KEEP_DECODED_SLOTS, groupSlots, parseFrame, type ParsedFrame, type SlotDecoder } from '../../src/frame.js'
 import type { FlowCellDelta, FlowKey } from '../../crdts/flow-table.js'
-import { Reader } from '../../crdts/codec.js'
 import { type KeyRef, keyOfRef } from '../../crdts/flow-table-bindings.js'
 import { gossip, largest, recordedReplica } from './support.js'
 
@@ -31,10 +29,7 @@ function parse(receiver: Replica, frame: Uint8Array): ParsedFrame {
   return parseFrame(frame, Flows.fingerprint, null, { maxFrameBytes: Number.MAX_SAFE_INTEGER }, decoderOf(receiver))
 }
 
-/**
- * A copy of a decoded slot that later decodes into the same reused object cannot change; a key
- * left packed in the frame is copied as its string (the frame itself is not compared).
- */
+/** A decoded slot with a key left packed in the frame as its string (the frame itself is not compared). */
 function copied(delta: unknown): unknown {
   const value = delta as Partial<FlowCellDelta> & Partial<KeyRef>
   if (Array.isArray(value.numbers)) {
@@ -77,64 +72,33 @@ describe.each([
     expect(group.slots === null).toBe(!kept)
   })
 
-  it('the bindings decoded when applied carry the real keys, not what the validation pass skipped', () => {
+  it('the bindings decoded when applied carry the real keys', () => {
     const frame = parse(y.replica, largest(x.sent))
     const bound = frame.groups.flatMap((group) => groupSlots(frame, group, decoderOf(y.replica)))
       .filter((slot) => slot.field === BINDINGS).map((slot) => keyOfRef(slot.delta as KeyRef))
     expect(new Set(bound)).toEqual(new Set<FlowKey>(keys))
   })
 
-  it('GroupSlots reads every slot again, in order, exactly as a standalone decode does', () => {
+  it('GroupChunks reads every slot again, in order, in chunks of KEEP_DECODED_SLOTS, exactly as a standalone decode does', () => {
     const frame = parse(y.replica, largest(x.sent))
     const decoder = decoderOf(y.replica)
     let cells = 0
     for (const group of frame.groups) {
       const expected = groupSlots(frame, group, decoder).map((slot) => ({ ...slot, delta: copied(slot.delta) }))
       const read: unknown[] = []
-      for (const cursor = new GroupSlots(frame, group, decoder); cursor.next();) {
-        read.push({ field: cursor.field, version: cursor.version, delta: copied(cursor.delta) })
-        if (cursor.field === CELLS) cells++
+      const sizes: number[] = []
+      for (const chunks = new GroupChunks(frame, group, decoder); chunks.next();) {
+        sizes.push(chunks.slots.length)
+        for (const slot of chunks.slots) {
+          read.push({ field: slot.field, version: slot.version, delta: copied(slot.delta) })
+          if (slot.field === CELLS) cells++
+        }
       }
       expect(read).toEqual(expected)
       expect(read.length).toBe(group.slotCount)
+      expect(sizes.slice(0, -1).every((size) => size === KEEP_DECODED_SLOTS)).toBe(true)
+      expect(sizes.at(-1)).toBeLessThanOrEqual(KEEP_DECODED_SLOTS)
     }
     expect(cells).toBeGreaterThanOrEqual(FLOWS)
-  })
-})
-
-describe('decoding into a reused object', () => {
-  const sim = createSimulation({ seed: 4, latencyMs: [1, 5] })
-  const x = recordedReplica(sim, Flows, { id: 'x', gossip })
-  x.replica.state.flows.entry('a').packets.increment(3)
-  x.replica.state.flows.entry('b').packets.increment(5)
-  const y = recordedReplica(sim, Flows, { id: 'y', gossip })
-  sim.advance(300)
-  const frame = parse(y.replica, largest(x.sent))
-  const group = frame.groups.find((candidate) => groupSlots(frame, candidate, decoderOf(y.replica)).filter((slot) => slot.field === CELLS).length >= 2)!
-
-  /** The cells of `group`, each decoded by the receiver's slot decoder from one reader. */
-  function decodeCells(reuse: boolean): FlowCellDelta[] {
-    const reader = new Reader(frame.body, group.start)
-    reader.reuse = reuse
-    const origins = { size: frame.origins.length, toWire: (origin: number) => origin, toLocal: (ref: number) => ref }
-    const cells: FlowCellDelta[] = []
-    for (let s = 0; s < group.slotCount; s++) {
-      const field = reader.varUint()
-      reader.varUint()
-      const delta = decoderOf(y.replica).decodeSlot(field, reader, origins)
-      if (field === CELLS) cells.push(delta as FlowCellDelta)
-    }
-    return cells
-  }
-
-  it('with `reuse`, every cell comes back in the same object, holding the last one read', () => {
-    const fresh = decodeCells(false)
-    const reused = decodeCells(true)
-    expect(fresh.length).toBeGreaterThanOrEqual(2)
-    expect(new Set(fresh).size).toBe(fresh.length)
-    expect(new Set(reused).size).toBe(1)
-    expect(copied(reused[0])).toEqual(copied(fresh[fresh.length - 1]))
-    // Columns in field-name order: bytes, then packets.
-    expect(fresh.map((cell) => cell.numbers[1]).sort()).toEqual([3, 5])
   })
 })
