@@ -1,6 +1,7 @@
 /**
  * Generates docs/benchmarks.md and its SVG charts (docs/benchmarks/*.svg) from the latest full
- * run in bench/results (or the latest run of any mode, saying so). Every figure on the page
+ * run of every system in bench/results (`latestForReport`; else the latest run of any mode,
+ * saying so). Every figure on the page
  * comes from the result file; only the profile notes (report-notes.md) are written by hand.
  *
  *   tsx bench/report.ts [--results-dir DIR] [--from FILE] [--out docs/benchmarks.md]
@@ -126,7 +127,7 @@ export function renderReport(stored: StoredResult): string {
     `- \`npm run bench\`: quick mode (${describeMode('quick')}), a few minutes.`,
     `- \`npm run bench -- --full\`: the workload's parameters (${describeMode('full')}). Long: run it on an idle machine.`,
     '- `npm run bench -- --help`: every option (`--systems`, `--runs`, parameter overrides, `--no-report`).',
-    '- `npx tsx bench/report.ts`: regenerate this page from the latest full run in `bench/results/` (or the latest run).',
+    '- `npx tsx bench/report.ts`: regenerate this page from the latest full run of every system in `bench/results/` (else the latest full run, else the latest run).',
     '',
     'Every system runs in its own child process, one process per run, runs interleaved across systems so a change of load on this',
     'shared machine hits all of them alike. Redis servers are started by the harness on free loopback ports and stopped by pid at the end.',

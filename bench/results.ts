@@ -10,7 +10,7 @@ import type { RunFigures } from './driver.js'
 import type { HotPathFigures } from './hot-path.js'
 import type { MachineInfo } from './machine.js'
 import type { HarnessOptions, Mode } from './options.js'
-import type { Family } from './registry.js'
+import { type Family, SYSTEMS } from './registry.js'
 import { median } from './workload.js'
 
 export const RESULT_FORMAT = 1
@@ -99,9 +99,13 @@ export function readResults(directory: string): StoredResult[] {
   return stored
 }
 
-/** The latest full run, or the latest run of any mode when there is no full one. */
-export function latestForReport(directory: string): StoredResult | null {
+/**
+ * The latest full run of every system in `systemIds` (a run limited with `--systems` compares
+ * only some), else the latest full run, else the latest run of any mode.
+ */
+export function latestForReport(directory: string, systemIds: readonly string[] = SYSTEMS.map((entry) => entry.id)): StoredResult | null {
   const stored = readResults(directory)
   const full = stored.filter((entry) => entry.result.mode === 'full')
-  return full.at(-1) ?? stored.at(-1) ?? null
+  const complete = full.filter((entry) => systemIds.every((id) => entry.result.systems.some((system) => system.id === id)))
+  return complete.at(-1) ?? full.at(-1) ?? stored.at(-1) ?? null
 }
