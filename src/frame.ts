@@ -278,13 +278,7 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
       // A larger group is only validated here, a chunk at a time, by the loop that reads a kept
       // group (compiled by the syncs already), and decoded again when applied (`GroupChunks`).
       const slotsByField: number[] = []
-      const chunk: FrameSlot[] = []
-      let version = from
-      for (let read = 0; read < slotCount; read += chunk.length) {
-        chunk.length = 0
-        version = readSlots(reader, slots, codec, version, from, to, Math.min(KEEP_DECODED_SLOTS, slotCount - read), chunk)
-        countFields(chunk, slotsByField)
-      }
+      for (const chunks = new GroupChunks(reader, from, to, slotCount, slots, codec); chunks.next();) countFields(chunks.slots, slotsByField)
       groups.push({ originRef, from, to, slotCount, start, slots: null, slotsByField })
     }
   }
@@ -353,34 +347,38 @@ function wireOrigins(size: number): OriginCodec {
 }
 
 /**
- * The slots of a group that the frame did not keep decoded, decoded again `KEEP_DECODED_SLOTS`
- * at a time: `next()` fills `slots` with the next chunk (as a kept group holds them), or returns
- * false after the last. The frame was validated whole by `parseFrame` with the same decoder, so
- * that cannot fail. A chunk is applied by the code that applies a kept group, which the syncs
- * have compiled long before a joiner's first large group arrives.
+ * A group's slots read from `reader` `KEEP_DECODED_SLOTS` at a time: `next()` fills `slots` with
+ * the next chunk (as a kept group holds them), or returns false after the last. `parseFrame`
+ * validates a group too large to keep this way; the replica decodes it again this way when it
+ * applies it (`groupChunks`), which cannot fail then. Either pass runs the code that reads a kept
+ * group, and the replica applies a chunk with the code that applies one: the syncs have compiled
+ * both long before a joiner's first large group arrives.
  */
 export class GroupChunks {
   readonly slots: FrameSlot[] = []
   private read = 0
   private version: number
-  private readonly reader: Reader
-  private readonly origins: OriginCodec
 
-  constructor(frame: ParsedFrame, private readonly group: FrameGroup, private readonly decoder: SlotDecoder) {
-    this.version = group.from
-    this.reader = new Reader(frame.body, group.start)
-    this.origins = wireOrigins(frame.origins.length)
+  constructor(
+    private readonly reader: Reader, private readonly from: number, private readonly to: number, private readonly slotCount: number,
+    private readonly decoder: SlotDecoder, private readonly origins: OriginCodec,
+  ) {
+    this.version = from
   }
 
   next(): boolean {
-    const group = this.group
-    if (this.read === group.slotCount) return false
-    const count = Math.min(KEEP_DECODED_SLOTS, group.slotCount - this.read)
+    if (this.read === this.slotCount) return false
+    const count = Math.min(KEEP_DECODED_SLOTS, this.slotCount - this.read)
     this.slots.length = 0
-    this.version = readSlots(this.reader, this.decoder, this.origins, this.version, group.from, group.to, count, this.slots)
+    this.version = readSlots(this.reader, this.decoder, this.origins, this.version, this.from, this.to, count, this.slots)
     this.read += count
     return true
   }
+}
+
+/** The chunks of a group of `frame` that the frame did not keep decoded. */
+export function groupChunks(frame: ParsedFrame, group: FrameGroup, decoder: SlotDecoder): GroupChunks {
+  return new GroupChunks(new Reader(frame.body, group.start), group.from, group.to, group.slotCount, decoder, wireOrigins(frame.origins.length))
 }
 
 /**
@@ -389,9 +387,7 @@ export class GroupChunks {
  * for it. Held by the decoder, not by the process, since it references the decoder.
  */
 export function idleGroupChunks(holder: SlotDecoder): GroupChunks {
-  const body = new Uint8Array(0)
-  const frame: ParsedFrame = { kind: FrameKind.Push, senderId: '', senderIncarnation: 0, senderAddress: '', members: [], origins: [], groups: [], docs: [], sizeBytes: 0, body }
-  return new GroupChunks(frame, { originRef: 0, from: 0, to: 0, slotCount: 0, start: 0, slots: null, slotsByField: null }, holder)
+  return new GroupChunks(new Reader(new Uint8Array(0)), 0, 0, 0, holder, wireOrigins(0))
 }
 
 /** Every slot of a group, decoded anew (for tests and tools; the replica reads them with `GroupChunks`). */

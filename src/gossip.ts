@@ -19,7 +19,7 @@ import { type OriginCodec, MISSING_BINDING } from '../crdts/slot-type.js'
 import type { FrameKey } from './auth.js'
 import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
-import { type ParsedFrame, type SlotDecoder, FrameKind, GroupChunks, beginFrame, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
+import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, groupChunks, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
 import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
@@ -564,7 +564,7 @@ export class GossipEngine implements SlotDecoder {
     const limit = this.batchLimit(origin, group.from, group.to)
     if (group.slots !== null) return this.applySlots(group.slots, origin, limit, codec, changed)
     let applied = limit
-    for (const chunks = new GroupChunks(frame, group, this); chunks.next();) {
+    for (const chunks = groupChunks(frame, group, this); chunks.next();) {
       applied = this.applySlots(chunks.slots, origin, applied, codec, changed)
       // Stopped inside the chunk (at the batch limit, or before a cell whose binding is missing).
       if (applied < chunks.slots[chunks.slots.length - 1]!.version) break

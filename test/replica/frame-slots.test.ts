@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
 import { createSimulation } from '../../src/sim/index.js'
-import { GroupChunks, KEEP_DECODED_SLOTS, groupSlots, parseFrame, type ParsedFrame, type SlotDecoder } from '../../src/frame.js'
+import { KEEP_DECODED_SLOTS, groupChunks, groupSlots, parseFrame, type ParsedFrame, type SlotDecoder } from '../../src/frame.js'
 import type { FlowCellDelta, FlowKey } from '../../crdts/flow-table.js'
 import { type KeyRef, keyOfRef } from '../../crdts/flow-table-bindings.js'
 import { gossip, largest, recordedReplica } from './support.js'
@@ -79,7 +79,7 @@ describe.each([
     expect(new Set(bound)).toEqual(new Set<FlowKey>(keys))
   })
 
-  it('GroupChunks reads every slot again, in order, in chunks of KEEP_DECODED_SLOTS, exactly as a standalone decode does', () => {
+  it('groupChunks reads every slot again, in order, in chunks of KEEP_DECODED_SLOTS, exactly as a standalone decode does', () => {
     const frame = parse(y.replica, largest(x.sent))
     const decoder = decoderOf(y.replica)
     let cells = 0
@@ -87,7 +87,7 @@ describe.each([
       const expected = groupSlots(frame, group, decoder).map((slot) => ({ ...slot, delta: copied(slot.delta) }))
       const read: unknown[] = []
       const sizes: number[] = []
-      for (const chunks = new GroupChunks(frame, group, decoder); chunks.next();) {
+      for (const chunks = groupChunks(frame, group, decoder); chunks.next();) {
         sizes.push(chunks.slots.length)
         for (const slot of chunks.slots) {
           read.push({ field: slot.field, version: slot.version, delta: copied(slot.delta) })
