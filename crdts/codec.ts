@@ -61,6 +61,29 @@ export class Reader {
   }
 
   private longVarUint(what: string): number {
+    // Two to four bytes (below 2^28: ordinals, byte counts), read in place like the one-byte case.
+    const bytes = this.bytes
+    const pos = this.decoder.pos
+    if (pos + 4 <= bytes.length) {
+      let byte = bytes[pos + 1]!
+      let n = (bytes[pos]! & 0x7f) | ((byte & 0x7f) << 7)
+      if (byte < 0x80) {
+        this.decoder.pos = pos + 2
+        return n
+      }
+      byte = bytes[pos + 2]!
+      n |= (byte & 0x7f) << 14
+      if (byte < 0x80) {
+        this.decoder.pos = pos + 3
+        return n
+      }
+      byte = bytes[pos + 3]!
+      n |= (byte & 0x7f) << 21
+      if (byte < 0x80) {
+        this.decoder.pos = pos + 4
+        return n
+      }
+    }
     let n: number
     try {
       n = decoding.readVarUint(this.decoder)
@@ -182,6 +205,22 @@ function readAnyValue(decoder: decoding.Decoder, depth = 0): unknown {
 
 export const createEncoder = encoding.createEncoder
 export const toBytes = encoding.toUint8Array
+
+/** Copies what `encoder` holds into `into` at `at`; returns the offset after it. */
+export function copyEncoded(encoder: Encoder, into: Uint8Array, at: number): number {
+  for (const buffer of encoder.bufs) {
+    into.set(buffer, at)
+    at += buffer.length
+  }
+  into.set(encoder.cbuf.subarray(0, encoder.cpos), at)
+  return at + encoder.cpos
+}
+
+/** Empties `encoder` for reuse, keeping its current buffer (the largest it grew). */
+export function resetEncoder(encoder: Encoder): void {
+  encoder.bufs.length = 0
+  encoder.cpos = 0
+}
 
 /** lib0's `writeUint8`, with the byte stored in place while the current buffer has room. */
 export function writeU8(encoder: Encoder, byte: number): void {

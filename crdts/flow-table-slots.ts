@@ -29,6 +29,20 @@ function counterColumns(state: FlowTableState): number[] {
   return columns
 }
 
+const NO_COLUMNS: number[] = []
+
+/** A row of `width` zeros, by width: a decoded cell's numbers start as a copy of it (a packed array, copied whole). */
+const zeroRows: number[][] = []
+function zeroRow(width: number): number[] {
+  let row = zeroRows[width]
+  if (row === undefined) {
+    row = []
+    for (let i = 0; i < width; i++) row.push(0)
+    zeroRows[width] = row
+  }
+  return row
+}
+
 const counterColumnCache = new WeakMap<FlowTableState, number[]>()
 function cachedCounterColumns(state: FlowTableState): number[] {
   let columns = counterColumnCache.get(state)
@@ -200,7 +214,7 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
   const life = (head & HEAD_LIFE_AS_BOUND) !== 0 ? -1 : reader.varUint('cell life')
   const writeVersion = (head & HEAD_WRITES) === 0 ? 0 : (head & HEAD_WRITE_AT_VERSION) !== 0 ? -1 : reader.varUint('cell write version')
   const lastMs = (head & HEAD_LAST) !== 0 ? reader.varUint('cell last write') : 0
-  const numbers: number[] = new Array(state.width).fill(0)
+  const numbers = zeroRow(state.width).slice()
   const objects: unknown[] = state.objectWidth === 0 ? NO_OBJECTS : new Array(state.objectWidth)
   for (const field of state.fields) {
     switch (field.kind) {
@@ -232,7 +246,7 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
   }
   const removedCount = (head & HEAD_REMOVALS) === 0 ? 0 : reader.count(Math.min(origins.size, reader.remaining), 'removal count')
   const removed: FlowCellDelta['removed'] = removedCount === 0 ? NO_REMOVALS : []
-  const columns = cachedCounterColumns(state)
+  const columns = removedCount === 0 ? NO_COLUMNS : cachedCounterColumns(state)
   for (let i = 0; i < removedCount; i++) {
     const originRef = reader.varUint('removal origin')
     if (originRef >= origins.size) throw new DecodeError(`removal names origin ${originRef}, frame has ${origins.size}`)

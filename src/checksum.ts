@@ -58,8 +58,13 @@ export function murmur3(bytes: Uint8Array): number {
 export function withChecksum(body: Uint8Array): Uint8Array {
   const sealed = new Uint8Array(body.length + CHECKSUM_BYTES)
   sealed.set(body)
-  new DataView(sealed.buffer).setUint32(body.length, murmur3(body), true)
+  writeChecksum(sealed, body.length)
   return sealed
+}
+
+/** Writes the checksum of `frame`'s first `bodyLength` bytes into the four bytes after them. */
+export function writeChecksum(frame: Uint8Array, bodyLength: number): void {
+  new DataView(frame.buffer, frame.byteOffset).setUint32(bodyLength, murmur3(frame.subarray(0, bodyLength)), true)
 }
 
 /** Whether the last four bytes are the checksum of the rest. */

@@ -7,13 +7,14 @@
  * never holds all its decoded slots at once. Both passes run a large group through the code that
  * reads and applies a small one, chunk by chunk.
  */
-import { Reader, createEncoder, toBytes, writeBytes, writeString, writeU32, writeU8, writeVarUint, type Encoder } from '../crdts/codec.js'
+import * as encoding from 'lib0/encoding'
+import { Reader, copyEncoded, createEncoder, toBytes, writeBytes, writeString, writeU32, writeU8, writeVarUint, type Encoder } from '../crdts/codec.js'
 import type { DocDigest, DocMessage } from '../crdts/doc.js'
 import { parseMessage } from '../crdts/doc.js'
 import type { OriginCodec } from '../crdts/slot-type.js'
 import { AuthError, DecodeError, ProtocolVersionError, SchemaMismatchError } from './errors.js'
 import { type FrameKey, TAG_BYTES, tag, verify } from './auth.js'
-import { CHECKSUM_BYTES, checksumMatches, withChecksum } from './checksum.js'
+import { CHECKSUM_BYTES, checksumMatches, writeChecksum } from './checksum.js'
 import { type MemberRecord, STATUS_LEFT } from './membership.js'
 
 export const MAGIC = 0xe5
@@ -132,13 +133,27 @@ export function beginFrame(fingerprint: number, key: FrameKey | null): Encoder {
   return encoder
 }
 
-/** Appends the authentication tag (with a secret) or a MurmurHash3 checksum (without one). */
-export function sealFrame(encoder: Encoder, key: FrameKey | null): Uint8Array {
-  const body = toBytes(encoder)
-  if (!key) return withChecksum(body)
-  const sealed = new Uint8Array(body.length + TAG_BYTES)
-  sealed.set(body)
-  sealed.set(tag(key, body), body.length)
+const NO_PARTS: readonly (Uint8Array | Encoder)[] = []
+
+/**
+ * The frame: what `encoder` holds, then `parts` in order (a frame's groups are written apart and
+ * copied in here), then the authentication tag (with a secret) or a MurmurHash3 checksum (without
+ * one). The frame is put together in one buffer of its final size: a catch-up frame of megabytes
+ * is copied once, not once per stage.
+ */
+export function sealFrame(encoder: Encoder, key: FrameKey | null, parts = NO_PARTS): Uint8Array {
+  let bodyLength = encoding.length(encoder)
+  for (const part of parts) bodyLength += part instanceof Uint8Array ? part.length : encoding.length(part)
+  const sealed = new Uint8Array(bodyLength + (key ? TAG_BYTES : CHECKSUM_BYTES))
+  let at = copyEncoded(encoder, sealed, 0)
+  for (const part of parts) {
+    if (part instanceof Uint8Array) {
+      sealed.set(part, at)
+      at += part.length
+    } else at = copyEncoded(part, sealed, at)
+  }
+  if (key) sealed.set(tag(key, sealed.subarray(0, bodyLength)), bodyLength)
+  else writeChecksum(sealed, bodyLength)
   return sealed
 }
 

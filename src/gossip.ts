@@ -12,7 +12,7 @@
  * that origin), so our vector always means "every change up to here".
  */
 import * as encoding from 'lib0/encoding'
-import { type Encoder, Reader, writeU32, writeU8, writeVarBytes, writeVarUint } from '../crdts/codec.js'
+import { type Encoder, Reader, copyEncoded, resetEncoder, writeU32, writeU8, writeVarBytes, writeVarUint } from '../crdts/codec.js'
 import * as docType from '../crdts/doc.js'
 import { messageYjsSyncStep1 } from 'y-protocols/sync'
 import { type OriginCodec, MISSING_BINDING } from '../crdts/slot-type.js'
@@ -94,6 +94,11 @@ const UNCHECKED_COMPACTIONS = 3
 
 /** A Yjs state vector naming no client: the update after it is the whole doc. */
 const EMPTY_STATE_VECTOR = new Uint8Array([0])
+/**
+ * A slot encoder that grew past this many bytes (a catch-up's group) is let go after use rather
+ * than kept for the next group: a round's groups take a few kilobytes.
+ */
+const KEPT_ENCODER_BYTES = 64 << 10
 
 
 export class GossipEngine implements SlotDecoder {
@@ -116,6 +121,9 @@ export class GossipEngine implements SlotDecoder {
    * versions only grow), it only may not be the newest.
    */
   private readonly groupCache = new Map<string, { bytes: Uint8Array; budget: number; coveredTo: number }>()
+  /** Where `writeGroup` encodes a group's slots, and its head; kept from group to group. */
+  private slotEncoder = encoding.createEncoder()
+  private readonly groupHead = encoding.createEncoder()
   /**
    * What our frames already carried to each peer (by origin: up to which version, and when).
    * A push starts after that for a while instead of resending what is on its way; if the peer's
@@ -494,27 +502,25 @@ export class GossipEngine implements SlotDecoder {
     encoding.writeVarString(encoder, '')
     writeMembers(encoder, members)
     writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, -1))
-    const groups = encoding.createEncoder()
-    let groupCount = 0
+    const groups: Uint8Array[] = []
     for (const index of host.origins.listed) {
       if (origin !== null && index !== origin) continue
       const start = from[index] ?? 0
       const to = host.origins.known[index]!
       if (to <= start) continue
-      this.writeGroup(groups, index, start, to, Number.MAX_SAFE_INTEGER)
-      groupCount++
+      groups.push(this.writeGroup(index, start, to, Number.MAX_SAFE_INTEGER).bytes)
     }
-    writeVarUint(encoder, groupCount)
-    encoding.writeUint8Array(encoder, encoding.toUint8Array(groups))
+    writeVarUint(encoder, groups.length)
     const docs = host.fields.filter((field) => field.doc !== null)
-    writeVarUint(encoder, docs.length)
+    const tail = encoding.createEncoder()
+    writeVarUint(tail, docs.length)
     for (const field of docs) {
-      writeVarUint(encoder, field.index)
-      writeU8(encoder, 0)
-      writeVarUint(encoder, 1)
-      writeVarBytes(encoder, docType.step2For(field.doc!, docsSince[field.index] ?? EMPTY_STATE_VECTOR))
+      writeVarUint(tail, field.index)
+      writeU8(tail, 0)
+      writeVarUint(tail, 1)
+      writeVarBytes(tail, docType.step2For(field.doc!, docsSince[field.index] ?? EMPTY_STATE_VECTOR))
     }
-    return sealFrame(encoder, null)
+    return sealFrame(encoder, null, [...groups, tail])
   }
 
   /** Applies a frame's changes and doc messages; returns the local origins it names and what changed. */
@@ -710,9 +716,13 @@ export class GossipEngine implements SlotDecoder {
     const peerHolds = withDeltas ? belief ?? [] : null
     writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, peerHolds === null ? Number.MAX_SAFE_INTEGER : peerHolds[heir] ?? 0))
     const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
-    this.writeGroups(encoder, withDeltas ? belief ?? [] : null, budget, kind === FrameKind.Push, onGroup)
-    this.writeDocs(encoder, kind, peerDocs)
-    return sealFrame(encoder, host.key)
+    const groups = this.writeGroups(withDeltas ? belief ?? [] : null, budget, kind === FrameKind.Push, onGroup)
+    writeVarUint(encoder, groups.length)
+    let used = encoding.length(encoder)
+    for (const group of groups) used += group.length
+    const docs = encoding.createEncoder()
+    this.writeDocs(docs, used, kind, peerDocs)
+    return sealFrame(encoder, host.key, [...groups, docs])
   }
 
   private docBytesEstimate(): number {
@@ -721,9 +731,9 @@ export class GossipEngine implements SlotDecoder {
     return bytes
   }
 
-  private writeGroups(encoder: Encoder, belief: number[] | null, budgetBytes: number, pushing: boolean, onGroup?: (origin: number, coveredTo: number) => void): void {
+  /** The groups of a frame, each as its bytes (copied into the frame once, when it is sealed). */
+  private writeGroups(belief: number[] | null, budgetBytes: number, pushing: boolean, onGroup?: (origin: number, coveredTo: number) => void): Uint8Array[] {
     const host = this.host
-    // Each group's bytes, written after their count (a group is copied into the frame once).
     const groups: Uint8Array[] = []
     let groupBytes = 0
     if (belief) {
@@ -747,9 +757,8 @@ export class GossipEngine implements SlotDecoder {
         const key = `${origin}:${from}:${to}`
         let entry = this.groupCache.get(key)
         if (!entry || !(entry.coveredTo === to ? entry.bytes.length <= remaining : entry.budget === remaining)) {
-          const group = encoding.createEncoder()
-          const coveredTo = this.writeGroup(group, origin, from, to, remaining)
-          entry = { bytes: encoding.toUint8Array(group), budget: remaining, coveredTo }
+          const { bytes, coveredTo } = this.writeGroup(origin, from, to, remaining)
+          entry = { bytes, budget: remaining, coveredTo }
           this.groupCache.set(key, entry)
         }
         groups.push(entry.bytes)
@@ -757,15 +766,20 @@ export class GossipEngine implements SlotDecoder {
         onGroup?.(origin, entry.coveredTo)
       }
     }
-    writeVarUint(encoder, groups.length)
-    for (const bytes of groups) encoding.writeUint8Array(encoder, bytes)
+    return groups
   }
 
-  /** One origin's changes after `from`, in version order, cut at `budgetBytes`; returns the version it covers to. */
-  private writeGroup(encoder: Encoder, origin: number, from: number, to: number, budgetBytes: number): number {
+  /**
+   * One origin's changes after `from`, in version order, cut at `budgetBytes`: the group's bytes,
+   * and the version it covers to. The slots are encoded into an encoder kept for the next group
+   * (a large one's is let go), then copied once, after the group's head, into a buffer of the
+   * group's size.
+   */
+  private writeGroup(origin: number, from: number, to: number, budgetBytes: number): { bytes: Uint8Array; coveredTo: number } {
     const host = this.host
     const log = host.origins.logs[origin]!
-    const slots = encoding.createEncoder()
+    const slots = this.slotEncoder
+    resetEncoder(slots)
     let count = 0
     let last = from
     let coveredTo = to
@@ -794,15 +808,21 @@ export class GossipEngine implements SlotDecoder {
       last = version
       count++
     }
-    writeVarUint(encoder, host.origins.wire[origin]!)
-    writeVarUint(encoder, from)
-    writeVarUint(encoder, coveredTo)
-    writeVarUint(encoder, count)
-    encoding.writeUint8Array(encoder, encoding.toUint8Array(slots))
-    return coveredTo
+    const head = this.groupHead
+    resetEncoder(head)
+    writeVarUint(head, host.origins.wire[origin]!)
+    writeVarUint(head, from)
+    writeVarUint(head, coveredTo)
+    writeVarUint(head, count)
+    const slotBytes = encoding.length(slots)
+    const bytes = new Uint8Array(head.cpos + slotBytes)
+    copyEncoded(slots, bytes, copyEncoded(head, bytes, 0))
+    if (slotBytes > KEPT_ENCODER_BYTES) this.slotEncoder = encoding.createEncoder()
+    return { bytes, coveredTo }
   }
 
-  private writeDocs(encoder: Encoder, kind: FrameKind, peerDocs: Map<number, docType.DocDigest> | null): void {
+  /** The frame's doc sections, into `encoder`, after `usedBytes` of the frame. */
+  private writeDocs(encoder: Encoder, usedBytes: number, kind: FrameKind, peerDocs: Map<number, docType.DocDigest> | null): void {
     const sections: { field: number; doc: docType.DocState; messages: Uint8Array[] }[] = []
     for (const field of this.host.fields) {
       if (!field.doc) continue
@@ -817,7 +837,7 @@ export class GossipEngine implements SlotDecoder {
     }
     // A Yjs update cannot be cut in pieces: messages that do not fit what is left of the frame
     // wait for a later frame (digests bring them back); one too big for any frame is reported.
-    let room = this.host.config.maxFrameBytes - encoding.length(encoder) - 64 - sections.length * 48
+    let room = this.host.config.maxFrameBytes - usedBytes - 64 - sections.length * 48
     for (const section of sections) {
       section.messages = section.messages.filter((message) => {
         if (message.length + 8 > room) {

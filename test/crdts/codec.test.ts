@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import * as decoding from 'lib0/decoding'
 import { describe, expect, it } from 'vitest'
 import { Reader, createEncoder, readKey, toBytes, writeKey, writeString, writeValue, writeVarUint } from '../../crdts/codec.js'
 import { DecodeError } from '../../src/errors.js'
@@ -61,5 +62,44 @@ describe('Reader.varUint above the safe integers', () => {
     expect(() => new Reader(bytes).varUint('value')).toThrow(DecodeError)
     const largest = new Uint8Array([255, 255, 255, 255, 255, 255, 255, 15])
     expect(new Reader(largest).varUint('value')).toBe(Number.MAX_SAFE_INTEGER)
+  })
+})
+
+describe('Reader.varUint against lib0', () => {
+  it('reads what lib0 reads from any bytes (non-minimal forms and truncations included), or throws DecodeError where lib0 fails', () => {
+    // Byte values biased to the continuation bit, so multi-byte and truncated forms are common.
+    const byte = fc.oneof(fc.integer({ min: 0x80, max: 0xff }), fc.integer({ min: 0, max: 0xff }), fc.constantFrom(0x80, 0x00, 0x7f))
+    checkProperty(fc.property(fc.array(byte, { maxLength: 12 }), fc.nat(3), (values, offset) => {
+      const bytes = new Uint8Array(values)
+      const start = Math.min(offset, bytes.length)
+      const reference = decoding.createDecoder(bytes)
+      reference.pos = start
+      let expected: number | undefined
+      try {
+        expected = decoding.readVarUint(reference)
+      } catch {
+        expected = undefined
+      }
+      const reader = new Reader(bytes, start)
+      if (expected === undefined || expected > Number.MAX_SAFE_INTEGER) {
+        expect(() => reader.varUint('value')).toThrow(DecodeError)
+        return
+      }
+      expect(reader.varUint('value')).toBe(expected)
+      expect(reader.position).toBe(reference.pos)
+    }))
+  })
+
+  it('reads every length of varint its writer makes', () => {
+    for (const value of [0, 1, 127, 128, 300, 16_383, 16_384, 2 ** 21 - 1, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 35 + 5, Number.MAX_SAFE_INTEGER]) {
+      const bytes = bytesOf((encoder) => writeVarUint(encoder, value))
+      // Alone (the reader near the end of its bytes) and followed by more bytes.
+      expect(new Reader(bytes).varUint()).toBe(value)
+      const padded = new Uint8Array(bytes.length + 5)
+      padded.set(bytes)
+      const reader = new Reader(padded)
+      expect(reader.varUint()).toBe(value)
+      expect(reader.position).toBe(bytes.length)
+    }
   })
 })
