@@ -239,11 +239,19 @@ export function encodeBinding(encoder: Encoder, state: FlowTableState, origin: n
   else writeKey(encoder, key)
 }
 
-export function decodeBinding(reader: Reader): BindingDelta {
+/** Decodes a binding; with `into` (a binding decoded before, no longer needed), into it. */
+export function decodeBinding(reader: Reader, into?: BindingDelta): BindingDelta {
   const ordinal = readOrdinal(reader, 'binding ordinal')
   const generation = readGeneration(reader, 'binding generation')
   const life = reader.varUint('binding life')
-  const delta: BindingDelta = { ordinal, generation, life, key: null, bytes: null, at: 0 }
+  let delta: BindingDelta
+  if (into === undefined) delta = { ordinal, generation, life, key: null, bytes: null, at: 0 }
+  else {
+    delta = into
+    delta.ordinal = ordinal
+    delta.generation = generation
+    delta.life = life
+  }
   readFlowKeyRef(reader, delta)
   return delta
 }

@@ -65,7 +65,7 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> 
     if (state.links[slot * LINKS + LINK_ORDINAL]! >= 0) writeVarUint(encoder, state.links[slot * LINKS + LINK_GENERATION]!)
     encodeCellBody(encoder, state, slot, origins, false)
   },
-  decodeSlot: (reader: Reader, origins: OriginCodec, state: FlowTableState) => decodeFlowCell(state, reader, origins, false),
+  decodeSlot: (reader: Reader, origins: OriginCodec, state: FlowTableState, into?: FlowCellDelta) => decodeFlowCell(state, reader, origins, false, into),
   applySlot: applyFlowCell,
   *slots(state) {
     for (let cell = 0; cell < state.cellCount; cell++) {
@@ -85,7 +85,7 @@ export const flowTableOps: SlotOps<FlowTableState, FlowCellDelta, BindingDelta> 
       writeVarUint(encoder, state.links[slot * LINKS + LINK_ORDINAL]!)
       encodeCellBody(encoder, state, slot, origins, true)
     },
-    decodeSlot: (reader, origins, state) => decodeFlowCell(state, reader, origins, true),
+    decodeSlot: (reader, origins, state, into) => decodeFlowCell(state, reader, origins, true, into),
     needsBinding,
     bind: bindCell,
     bindingVersion,
@@ -180,8 +180,12 @@ function encodeCellBody(encoder: Encoder, state: FlowTableState, slot: number, o
 /** Where `decodeFlowCell` reads a cell's key. */
 const keyRead: KeyRef = { key: null, bytes: null, at: 0 }
 
-/** Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state. */
-export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: OriginCodec, interned: boolean): FlowCellDelta {
+/**
+ * Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state.
+ * With `into` (a delta decoded before for this table, no longer needed), overwrites and returns
+ * it instead of allocating one: a large group's chunks reuse their deltas.
+ */
+export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: OriginCodec, interned: boolean, into?: FlowCellDelta): FlowCellDelta {
   let key: FlowKey | null | undefined
   let keyBytes: Uint8Array | null = null
   let keyAt = 0
@@ -214,8 +218,8 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
   const life = (head & HEAD_LIFE_AS_BOUND) !== 0 ? -1 : reader.varUint('cell life')
   const writeVersion = (head & HEAD_WRITES) === 0 ? 0 : (head & HEAD_WRITE_AT_VERSION) !== 0 ? -1 : reader.varUint('cell write version')
   const lastMs = (head & HEAD_LAST) !== 0 ? reader.varUint('cell last write') : 0
-  const numbers = zeroRow(state.width).slice()
-  const objects: unknown[] = state.objectWidth === 0 ? NO_OBJECTS : new Array(state.objectWidth)
+  const numbers = into === undefined ? zeroRow(state.width).slice() : into.numbers
+  const objects: unknown[] = state.objectWidth === 0 ? NO_OBJECTS : into === undefined ? new Array(state.objectWidth) : into.objects
   for (const field of state.fields) {
     switch (field.kind) {
       case 'counter':
@@ -226,7 +230,10 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
         numbers[field.offset + 1] = reader.varUint(field.label)
         break
       case 'maxRegister': {
-        if (field.isLastSeen) break
+        if (field.isLastSeen) {
+          numbers[field.offset] = 0
+          break
+        }
         const tag = reader.u8(field.label)
         if (tag > 1) throw new DecodeError(`field ${field.name} has bad tag ${tag}`)
         numbers[field.offset] = tag === 0 ? -Infinity : reader.float64(field.label)
@@ -239,6 +246,9 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
         if (wallMs >= 0) {
           numbers[field.offset + 1] = reader.varUint(field.label)
           objects[field.objectOffset] = reader.value(field.label)
+        } else {
+          numbers[field.offset + 1] = 0
+          objects[field.objectOffset] = undefined
         }
         break
       }
@@ -256,7 +266,17 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
     for (const column of columns) counters[column] = reader.varUint('removal counter')
     removed.push({ originRef, life: baseLife, writeVersion: baseWriteVersion, counters })
   }
-  return { key, keyBytes, keyAt, ordinal, generation, life, writeVersion, lastMs, numbers, objects, removed }
+  if (into === undefined) return { key, keyBytes, keyAt, ordinal, generation, life, writeVersion, lastMs, numbers, objects, removed }
+  into.key = key
+  into.keyBytes = keyBytes
+  into.keyAt = keyAt
+  into.ordinal = ordinal
+  into.generation = generation
+  into.life = life
+  into.writeVersion = writeVersion
+  into.lastMs = lastMs
+  into.removed = removed
+  return into
 }
 
 function applyRegisters(state: FlowTableState, cell: number, delta: FlowCellDelta): void {

@@ -65,7 +65,7 @@ export interface InternedOps<State, Delta, Binding> {
   /** Like `SlotOps.encodeSlot`, naming the slot by its binding. */
   encodeSlot(encoder: Encoder, state: State, slot: number, origins: OriginCodec): void
   /** Like `SlotOps.decodeSlot`; `SlotOps.applySlot` resolves the binding and returns `-2` when it is not held here. */
-  decodeSlot(reader: Reader, origins: OriginCodec, state: State): Delta
+  decodeSlot(reader: Reader, origins: OriginCodec, state: State, into?: Delta): Delta
   /** Whether an own slot needs a binding before its first stamp. */
   needsBinding(state: State, slot: number): boolean
   /** Binds an own slot of `origin`; `version` is the binding's own version. Returns the binding's ref. */
@@ -73,7 +73,8 @@ export interface InternedOps<State, Delta, Binding> {
   /** Version of the binding now held under `ref` for `origin` (0: none). */
   bindingVersion(state: State, origin: number, ref: number): number
   encodeBinding(encoder: Encoder, state: State, origin: number, ref: number): void
-  decodeBinding(reader: Reader): Binding
+  /** Reads one binding; `into`, as for `decodeSlot`. */
+  decodeBinding(reader: Reader, into?: Binding): Binding
   /** Joins a binding made at `version`; returns its ref, or -1 when a newer one is held. */
   applyBinding(state: State, origin: number, version: number, binding: Binding): number
 }
@@ -87,8 +88,13 @@ export interface SlotOps<State, Delta, Binding = unknown> {
   stamp(state: State, slot: number, version: number): void
   /** Write the slot's identity and value (not its origin or version: the frame carries those). */
   encodeSlot(encoder: Encoder, state: State, slot: number, origins: OriginCodec): void
-  /** Read one slot payload, validating everything; reads `state` only for its layout, never changes it. */
-  decodeSlot(reader: Reader, origins: OriginCodec, state: State): Delta
+  /**
+   * Read one slot payload, validating everything; reads `state` only for its layout, never changes
+   * it. `into`, when given, is a delta this method returned before for this state's layout that
+   * the caller no longer needs: an implementation may overwrite and return it instead of
+   * allocating (flow tables do; a large group's chunks pass their deltas back).
+   */
+  decodeSlot(reader: Reader, origins: OriginCodec, state: State, into?: Delta): Delta
   /**
    * Join one remote slot into the state. Returns the slot ref when the incoming version was newer
    * (the state changed), or -1 when it was ignored.

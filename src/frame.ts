@@ -114,7 +114,15 @@ export interface SlotDecoder {
   isDocField(field: number): boolean
   /** Whether a slot may name wire field `field` (a field's changes, or an interning field's bindings). */
   holdsSlots(field: number): boolean
-  decodeSlot(field: number, reader: Reader, origins: OriginCodec): unknown
+  /** `into`: a delta this decoder returned before for a slot of the same field, no longer needed (see `SlotOps.decodeSlot`). */
+  decodeSlot(field: number, reader: Reader, origins: OriginCodec, into?: unknown): unknown
+  /**
+   * Where the slots of a frame's group `group` are read, when the decoder reuses them from frame
+   * to frame: an array this decoder keeps, whose slot objects and deltas are overwritten by the
+   * next frame it parses, so a parsed frame must be applied before the next is parsed (the
+   * replica does). Without it every slot is a new object.
+   */
+  slotPool?(group: number): FrameSlot[] | undefined
 }
 
 export interface FrameLimits {
@@ -285,15 +293,16 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
     if (to < from) throw new DecodeError(`group of origin ${originRef} ends (${to}) before it starts (${from})`)
     const slotCount = reader.count(reader.remaining, 'slot count')
     const start = reader.position
+    const pool = slots.slotPool?.(i)
     if (slotCount <= KEEP_DECODED_SLOTS) {
-      const kept: FrameSlot[] = []
-      readSlots(reader, slots, codec, from, from, to, slotCount, kept)
+      const kept = pool ?? []
+      readSlots(reader, slots, codec, from, from, to, slotCount, kept, pool !== undefined)
       groups.push({ originRef, from, to, slotCount, start, slots: kept, slotsByField: null })
     } else {
       // A larger group is only validated here, a chunk at a time, by the loop that reads a kept
       // group (compiled by the syncs already), and decoded again when applied (`GroupChunks`).
       const slotsByField: number[] = []
-      for (const chunks = new GroupChunks(reader, from, to, slotCount, slots, codec); chunks.next();) countFields(chunks.slots, slotsByField)
+      for (const chunks = new GroupChunks(reader, from, to, slotCount, slots, codec, pool); chunks.next();) countFields(chunks.slots, slotsByField)
       groups.push({ originRef, from, to, slotCount, start, slots: null, slotsByField })
     }
   }
@@ -321,15 +330,24 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
 }
 
 /**
- * Reads and validates a group's `slotCount` slots into `kept`. A function of its own, so that
- * each group loop is compiled apart from the rest of the frame's parsing.
+ * Reads and validates a group's `slotCount` slots into `kept` (appended). With `reuse`, `kept`
+ * holds the previous chunk's slots, which are overwritten, their deltas passed back to the
+ * decoder, and it ends `slotCount` long. A function of its own, so that each group loop is
+ * compiled apart from the rest of the frame's parsing.
  */
-function readSlots(reader: Reader, slots: SlotDecoder, codec: OriginCodec, start: number, from: number, to: number, slotCount: number, kept: FrameSlot[]): number {
+function readSlots(reader: Reader, slots: SlotDecoder, codec: OriginCodec, start: number, from: number, to: number, slotCount: number, kept: FrameSlot[], reuse: boolean): number {
   let version = start
+  if (reuse && kept.length > slotCount) kept.length = slotCount
   for (let s = 0; s < slotCount; s++) {
     const field = slotField(reader, slots)
     version = nextVersion(reader, version, from, to, s)
-    kept.push({ field, version, delta: slots.decodeSlot(field, reader, codec) })
+    const old = reuse ? kept[s] : undefined
+    if (old === undefined) kept.push({ field, version, delta: slots.decodeSlot(field, reader, codec) })
+    else {
+      old.delta = slots.decodeSlot(field, reader, codec, old.field === field ? old.delta : undefined)
+      old.field = field
+      old.version = version
+    }
   }
   return version
 }
@@ -363,20 +381,22 @@ function wireOrigins(size: number): OriginCodec {
 
 /**
  * A group's slots read from `reader` `KEEP_DECODED_SLOTS` at a time: `next()` fills `slots` with
- * the next chunk (as a kept group holds them), or returns false after the last. `parseFrame`
+ * the next chunk (as a kept group holds them), or returns false after the last. Each chunk
+ * overwrites the previous one's slot objects and deltas, so after the first chunk nothing is
+ * allocated per slot (a catch-up of 165,000 slots made about 75 MB of garbage). `parseFrame`
  * validates a group too large to keep this way; the replica decodes it again this way when it
  * applies it (`groupChunks`), which cannot fail then. Either pass runs the code that reads a kept
  * group, and the replica applies a chunk with the code that applies one: the syncs have compiled
  * both long before a joiner's first large group arrives.
  */
 export class GroupChunks {
-  readonly slots: FrameSlot[] = []
   private read = 0
   private version: number
 
+  /** `slots`: where the chunks are read (a decoder's pool, or a new array). */
   constructor(
     private readonly reader: Reader, private readonly from: number, private readonly to: number, private readonly slotCount: number,
-    private readonly decoder: SlotDecoder, private readonly origins: OriginCodec,
+    private readonly decoder: SlotDecoder, private readonly origins: OriginCodec, readonly slots: FrameSlot[] = [],
   ) {
     this.version = from
   }
@@ -384,16 +404,16 @@ export class GroupChunks {
   next(): boolean {
     if (this.read === this.slotCount) return false
     const count = Math.min(KEEP_DECODED_SLOTS, this.slotCount - this.read)
-    this.slots.length = 0
-    this.version = readSlots(this.reader, this.decoder, this.origins, this.version, this.from, this.to, count, this.slots)
+    // A chunk's slots and deltas are used until the next chunk is read, then overwritten by it.
+    this.version = readSlots(this.reader, this.decoder, this.origins, this.version, this.from, this.to, count, this.slots, true)
     this.read += count
     return true
   }
 }
 
-/** The chunks of a group of `frame` that the frame did not keep decoded. */
-export function groupChunks(frame: ParsedFrame, group: FrameGroup, decoder: SlotDecoder): GroupChunks {
-  return new GroupChunks(new Reader(frame.body, group.start), group.from, group.to, group.slotCount, decoder, wireOrigins(frame.origins.length))
+/** The chunks of a group of `frame` that the frame did not keep decoded; `slots` as for `GroupChunks`. */
+export function groupChunks(frame: ParsedFrame, group: FrameGroup, decoder: SlotDecoder, slots?: FrameSlot[]): GroupChunks {
+  return new GroupChunks(new Reader(frame.body, group.start), group.from, group.to, group.slotCount, decoder, wireOrigins(frame.origins.length), slots)
 }
 
 /**

@@ -137,6 +137,17 @@ export class GossipEngine implements SlotDecoder {
   readonly folds = new FoldRegistry()
   /** Keeps the hidden class of `applyGroup`'s chunks alive (src/shapes.ts). */
   readonly idleChunks = idleGroupChunks(this)
+  /**
+   * Slot pools (`slotPool`), one array per group: a frame is read into the free pools, holds them
+   * until it is applied, and then frees them for the next frame, which overwrites their slot
+   * objects and deltas. So decoding a frame allocates nothing per slot once the pools have grown
+   * to it. A frame parsed while another holds the pools (a frame received from inside an event
+   * handler of this replica) gets pools of its own.
+   */
+  private freePools: FrameSlot[][] | null = []
+  /** The pools of the frame being parsed, and of each parsed frame not yet applied. */
+  private parsingPools: FrameSlot[][] | null = null
+  private readonly framePools = new WeakMap<ParsedFrame, FrameSlot[][]>()
   /** Own origin found folded by a peer: reported once. */
   /** Cells held back because their binding was not held here (see crdts/flow-table-bindings.ts). */
   missingBindings = 0
@@ -186,17 +197,40 @@ export class GossipEngine implements SlotDecoder {
     return field < 2 * fields.length && fields[field - fields.length]!.ops?.interned !== undefined
   }
 
-  decodeSlot(field: number, reader: Reader, origins: OriginCodec): unknown {
+  decodeSlot(field: number, reader: Reader, origins: OriginCodec, into?: unknown): unknown {
     const fields = this.host.fields
-    if (field >= fields.length) return fields[field - fields.length]!.ops!.interned!.decodeBinding(reader)
+    if (field >= fields.length) return fields[field - fields.length]!.ops!.interned!.decodeBinding(reader, into)
     const runtime = fields[field]!
     const ops = runtime.ops!
-    return ops.interned ? ops.interned.decodeSlot(reader, origins, runtime.state) : ops.decodeSlot(reader, origins, runtime.state)
+    return ops.interned ? ops.interned.decodeSlot(reader, origins, runtime.state, into) : ops.decodeSlot(reader, origins, runtime.state, into)
   }
 
-  parse(bytes: Uint8Array): ParsedFrame {
+  slotPool(group: number): FrameSlot[] | undefined {
+    const pools = this.parsingPools
+    if (pools === null) return undefined
+    while (pools.length <= group) pools.push([])
+    return pools[group]!
+  }
+
+  /**
+   * Validates a frame (`parseFrame`); apply it (`receive`, `restore`) before parsing the next.
+   * A record read back from persistence is parsed with no secret and no size limit.
+   */
+  parse(bytes: Uint8Array, record = false): ParsedFrame {
     const host = this.host
-    return parseFrame(bytes, host.fingerprint, host.key, { maxFrameBytes: host.config.maxFrameBytes }, this)
+    const pools = this.freePools ?? []
+    this.freePools = null
+    this.parsingPools = pools
+    try {
+      const frame = parseFrame(bytes, host.fingerprint, record ? null : host.key, { maxFrameBytes: record ? Number.MAX_SAFE_INTEGER : host.config.maxFrameBytes }, this)
+      this.framePools.set(frame, pools)
+      return frame
+    } catch (error) {
+      this.freePools = pools
+      throw error
+    } finally {
+      this.parsingPools = null
+    }
   }
 
   /** Whether a frame from this peer (this incarnation) was applied here. */
@@ -538,12 +572,19 @@ export class GossipEngine implements SlotDecoder {
     }
     const codec: OriginCodec = { size: local.length, toWire: (origin) => origin, toLocal: (ref) => local[ref]! }
     const changed = new Set<number>()
-    for (const group of frame.groups) {
+    const pools = this.framePools.get(frame)
+    for (let index = 0; index < frame.groups.length; index++) {
+      const group = frame.groups[index]!
       const origin = local[group.originRef]!
       if (origin < 0 || origin === host.ownOrigin || origin === host.heirOriginIfAny || group.from > host.origins.known[origin]!) continue
       if (group.slotsByField !== null) this.makeRoom(origin, group.slotCount, group.slotsByField)
-      const limit = this.applyGroup(frame, group, origin, codec, changed)
+      const limit = this.applyGroup(frame, group, origin, codec, changed, pools?.[index])
       if (limit > host.origins.known[origin]!) host.origins.known[origin] = limit
+    }
+    if (pools) {
+      // Applied: its pools are free for the next frame.
+      this.framePools.delete(frame)
+      this.freePools = pools
     }
     this.applyFolds(changed)
     const peerDocs = new Map<number, docType.DocDigest>()
@@ -566,11 +607,11 @@ export class GossipEngine implements SlotDecoder {
    * is applied through. A group too large to keep decoded is decoded again and applied a chunk
    * at a time, by the same code as a kept group.
    */
-  private applyGroup(frame: ParsedFrame, group: FrameGroup, origin: number, codec: OriginCodec, changed: Set<number>): number {
+  private applyGroup(frame: ParsedFrame, group: FrameGroup, origin: number, codec: OriginCodec, changed: Set<number>, pool: FrameSlot[] | undefined): number {
     const limit = this.batchLimit(origin, group.from, group.to)
     if (group.slots !== null) return this.applySlots(group.slots, origin, limit, codec, changed)
     let applied = limit
-    for (const chunks = groupChunks(frame, group, this); chunks.next();) {
+    for (const chunks = groupChunks(frame, group, this, pool); chunks.next();) {
       applied = this.applySlots(chunks.slots, origin, applied, codec, changed)
       // Stopped inside the chunk (at the batch limit, or before a cell whose binding is missing).
       if (applied < chunks.slots[chunks.slots.length - 1]!.version) break

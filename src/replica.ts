@@ -17,7 +17,6 @@ import { type Scheduler, realScheduler } from './scheduler.js'
 import type { Schema, SchemaFields } from './schema.js'
 import type { Transport } from './transport.js'
 import type { Persistence } from './persistence.js'
-import { parseFrame } from './frame.js'
 import { type Emitter, type ReplicaEvents, createEmitter } from './events.js'
 import { type ReplicaStats, StatsCounters } from './stats.js'
 import { heirIdOf } from './folds.js'
@@ -724,7 +723,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     // Every record names the peers known when it was written: the last one's are the latest.
     let peers: MemberRecord[] = []
     for (const bytes of records) {
-      const frame = parseFrame(bytes, this.fingerprint, null, { maxFrameBytes: Number.MAX_SAFE_INTEGER }, this.gossip)
+      const frame = this.gossip.parse(bytes, true)
       for (const origin of frame.origins) {
         if (origin.id === this.id && origin.incarnation >= this.incarnation) {
           throw new LifecycleError(`replica ${this.id}: the persisted state holds incarnation ${origin.incarnation}, not older than this one (${this.incarnation}); incarnations must grow across restarts`)

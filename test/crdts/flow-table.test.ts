@@ -263,3 +263,46 @@ describe('flowTable', () => {
 
 decodeSuite(plainFlowTableAdapter)
 decodeSuite(timedFlowTableAdapter)
+
+describe('flowTable decodeSlot into a delta decoded before', () => {
+  it('overwrites every part of the delta: the result equals a fresh decode, whatever the delta held', () => {
+    const world = createWorld(3)
+    const config = {
+      fields: {
+        packets: { kind: 'counter' as const },
+        balance: { kind: 'pnCounter' as const },
+        peak: { kind: 'maxRegister' as const },
+        lastSeen: { kind: 'maxRegister' as const },
+        label: { kind: 'register' as const },
+      },
+      idleTimeoutMs: 1000,
+    }
+    const state = createFlowTable(config, createTestContext(world, 0))
+    const receiver = createFlowTable(config, createTestContext(world, 1))
+    advance(world, 10)
+    // One cell with every field written, one with none but a count.
+    const full = entryFor(state, 'full')
+    incrementField(state, full, 0, field(state, 'packets'), 7)
+    incrementField(state, full, 0, field(state, 'balance'), 3, 1)
+    raiseField(state, full, 0, field(state, 'peak'), 2.5)
+    raiseField(state, full, 0, field(state, 'lastSeen'), 10)
+    setField(state, full, 0, field(state, 'label'), { tag: 'x' })
+    const bare = entryFor(state, 'bare')
+    incrementField(state, bare, 0, field(state, 'packets'), 1)
+    const payloads = ['full', 'bare'].map((key, i) => {
+      const cell = state.entryHead[lookup(state, key)]!
+      flowTableOps.stamp(state, cell, i + 1)
+      const encoder = createEncoder()
+      flowTableOps.encodeSlot(encoder, state, cell, identityOrigins)
+      return toBytes(encoder)
+    })
+    const decode = (bytes: Uint8Array, into?: ReturnType<typeof flowTableOps.decodeSlot>) => flowTableOps.decodeSlot(new Reader(bytes), identityOrigins, receiver, into)
+    const plain = (delta: ReturnType<typeof flowTableOps.decodeSlot>) => ({ ...delta, keyBytes: null, numbers: [...delta.numbers], objects: [...delta.objects] })
+    for (const [first, second] of [[0, 1], [1, 0], [0, 0]] as const) {
+      const reused = decode(payloads[first]!)
+      const again = decode(payloads[second]!, reused)
+      expect(again).toBe(reused)
+      expect(plain(again)).toEqual(plain(decode(payloads[second]!)))
+    }
+  })
+})
