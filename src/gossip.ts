@@ -628,6 +628,8 @@ export class GossipEngine implements SlotDecoder {
   private applySlots(slots: readonly FrameSlot[], origin: number, limit: number, codec: OriginCodec, changed: Set<number>): number {
     const host = this.host
     const fieldCount = host.fields.length
+    // The field last added to `changed`: a group's slots are mostly of one field.
+    let noted = -1
     for (const slot of slots) {
       if (slot.version > limit) break
       // At or below our vector entry we already hold this change or a newer one.
@@ -647,7 +649,7 @@ export class GossipEngine implements SlotDecoder {
       }
       if (ref < 0) continue
       this.appendLog(origin, slot.version, slot.field, ref)
-      changed.add(slot.field)
+      if (slot.field !== noted) changed.add((noted = slot.field))
     }
     return limit
   }
@@ -825,13 +827,17 @@ export class GossipEngine implements SlotDecoder {
     let last = from
     let coveredTo = to
     const fieldCount = host.fields.length
+    // Bytes in the encoder's filled buffers, summed as they fill (lib0's `length` sums them all on each call).
+    let filled = 0
+    let counted = 0
     for (let i = host.origins.firstAfter(origin, from); i < log.length; i++) {
       const version = versionAt(log, i)
       if (version > to) break
       const field = log.fields[i]!
       const slot = log.slots[i]!
       if (!this.isCurrent(origin, field, slot, version)) continue
-      if (encoding.length(slots) > budgetBytes) {
+      while (counted < slots.bufs.length) filled += slots.bufs[counted++]!.length
+      if (filled + slots.cpos > budgetBytes) {
         coveredTo = last
         break
       }
