@@ -582,9 +582,11 @@ export class GossipEngine implements SlotDecoder {
       if (limit > host.origins.known[origin]!) host.origins.known[origin] = limit
     }
     if (pools) {
-      // Applied: its pools are free for the next frame.
+      // Applied: its pools are free for the next frame. After a frame with a group too large to
+      // keep decoded (a catch-up) they are let go instead: their thousands of slots would keep
+      // that frame's bytes alive (a binding's key is read where it lies in the frame).
       this.framePools.delete(frame)
-      this.freePools = pools
+      this.freePools = frame.groups.some((group) => group.slots === null) ? null : pools
     }
     this.applyFolds(changed)
     const peerDocs = new Map<number, docType.DocDigest>()

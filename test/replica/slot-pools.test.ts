@@ -88,6 +88,15 @@ describe('frames read into reused slot pools', () => {
     expect(contents(replica)).toEqual(contents(x.replica))
   })
 
+  it('after a frame with a group too large to keep decoded, the pools are let go (they would keep its bytes alive)', () => {
+    const engine = engineOf(receiver('let-go'))
+    const pools = () => (engine as unknown as { freePools: unknown[] | null }).freePools
+    engine.receive(engine.parse(rounds[0]!))
+    expect(pools()).toBeNull()
+    engine.receive(engine.parse(rounds[1]!))
+    expect(pools()).not.toBeNull()
+  })
+
   it('a frame parsed while another still holds the pools reads into pools of its own', () => {
     const replica = receiver('nested')
     const engine = engineOf(replica)
