@@ -117,6 +117,7 @@ describe('frames read into reused slot pools', () => {
     const corrupted = rounds[0]!.slice()
     corrupted[corrupted.length >> 1] ^= 0x55
     expect(() => engine.parse(corrupted)).toThrow()
+    expect((engine as unknown as { freePools: unknown[] | null }).freePools).not.toBeNull()
     for (const bytes of rounds) engine.receive(engine.parse(bytes))
     expect(contents(replica)).toEqual(contents(x.replica))
   })
