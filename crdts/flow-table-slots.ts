@@ -183,7 +183,8 @@ const keyRead: KeyRef = { key: null, bytes: null, at: 0 }
 /**
  * Decodes one cell written by `encodeSlot`, for a table with this layout. Never touches state.
  * With `into` (a delta decoded before for this table, no longer needed), overwrites and returns
- * it instead of allocating one: a large group's chunks reuse their deltas.
+ * it instead of allocating one: the replica reads every frame into deltas it reuses (src/gossip.ts,
+ * slot pools).
  */
 export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: OriginCodec, interned: boolean, into?: FlowCellDelta): FlowCellDelta {
   let key: FlowKey | null | undefined
@@ -230,10 +231,8 @@ export function decodeFlowCell(state: FlowTableState, reader: Reader, origins: O
         numbers[field.offset + 1] = reader.varUint(field.label)
         break
       case 'maxRegister': {
-        if (field.isLastSeen) {
-          numbers[field.offset] = 0
-          break
-        }
+        // Read from the cell's last-write time; its column is never written here, so stays 0.
+        if (field.isLastSeen) break
         const tag = reader.u8(field.label)
         if (tag > 1) throw new DecodeError(`field ${field.name} has bad tag ${tag}`)
         numbers[field.offset] = tag === 0 ? -Infinity : reader.float64(field.label)
