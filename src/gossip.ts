@@ -63,8 +63,9 @@ export interface GossipHost {
   /** A problem to surface as an 'error' event (the replica keeps running). */
   reportError(error: ElasticStateError): void
   /**
-   * Versions the own writes made since the last round. Called before every frame is built, so
-   * a slot is never sent with new values under an old version (one version, one value).
+   * Versions the own writes made since the last round. Called before every frame that may carry
+   * own changes is built (`buildFrame`), so a slot is never sent with new values under an old
+   * version (one version, one value).
    */
   stampOwnWrites(): void
 }
@@ -751,7 +752,12 @@ export class GossipEngine implements SlotDecoder {
    */
   private buildFrame(kind: FrameKind, belief: number[] | undefined, peerDocs: Map<number, docType.DocDigest> | null, withDeltas: boolean, onGroup?: (origin: number, coveredTo: number) => void): Uint8Array {
     const host = this.host
-    host.stampOwnWrites()
+    // An answer to a peer that holds all our versioned changes carries none of ours: it leaves
+    // our newest writes unversioned, for our next round. Versioning them here gave this peer
+    // alone changes that every other peer then lacked, so each of their pushes was answered
+    // (docs/protocol.md, "An exchange").
+    const own = host.ownOrigin
+    if (kind === FrameKind.Push || !withDeltas || (belief?.[own] ?? 0) < host.origins.known[own]!) host.stampOwnWrites()
     const encoder = beginFrame(host.fingerprint, host.key)
     writeU8(encoder, kind)
     encoding.writeVarString(encoder, host.id)
