@@ -1,10 +1,10 @@
 /**
- * Answers between rounds (docs/protocol.md, "Exchanges"): a push is answered when its sender
- * lacks changes the receiver holds, or has some the receiver lacks. A replica's own writes made
- * since its last round wait for its next round: an answer to a peer that holds every change the
- * replica has versioned versions none of them. Versioning them in answers gave the one asker
- * changes that every other peer then lacked, so in a group whose replicas write between rounds
- * nearly every push was answered.
+ * Answers between rounds (docs/protocol.md, "An exchange: at most three frames"): a push is
+ * answered when its sender lacks changes the receiver holds, or has some the receiver lacks. A
+ * replica's own writes made since its last round wait for its next round: an answer to a peer
+ * that holds every change the replica has versioned versions none of them. Versioning them in
+ * answers gave the one asker changes that every other peer then lacked, so in a group whose
+ * replicas write between rounds more than every push came to be answered.
  */
 import { describe, expect, it } from 'vitest'
 import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
