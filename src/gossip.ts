@@ -234,6 +234,19 @@ export class GossipEngine implements SlotDecoder {
     }
   }
 
+  /**
+   * Frees a parsed frame's slot pools for the next frame: after it is applied, or when it is
+   * dropped unapplied (a frame of this replica's own). After a frame with a group too large to
+   * keep decoded (a catch-up) they are let go instead: their thousands of slots would keep that
+   * frame's bytes alive (a binding's key is read where it lies in the frame).
+   */
+  discard(frame: ParsedFrame): void {
+    const pools = this.framePools.get(frame)
+    if (pools === undefined) return
+    this.framePools.delete(frame)
+    this.freePools = frame.groups.some((group) => group.slots === null) ? null : pools
+  }
+
   /** Whether a frame from this peer (this incarnation) was applied here. */
   heardFrom(peer: PeerRef): boolean {
     return this.beliefs.has(peerKey(peer.id, peer.incarnation))
@@ -582,13 +595,7 @@ export class GossipEngine implements SlotDecoder {
       const limit = this.applyGroup(frame, group, origin, codec, changed, pools?.[index])
       if (limit > host.origins.known[origin]!) host.origins.known[origin] = limit
     }
-    if (pools) {
-      // Applied: its pools are free for the next frame. After a frame with a group too large to
-      // keep decoded (a catch-up) they are let go instead: their thousands of slots would keep
-      // that frame's bytes alive (a binding's key is read where it lies in the frame).
-      this.framePools.delete(frame)
-      this.freePools = frame.groups.some((group) => group.slots === null) ? null : pools
-    }
+    this.discard(frame)
     this.applyFolds(changed)
     const peerDocs = new Map<number, docType.DocDigest>()
     for (const section of frame.docs) {

@@ -347,7 +347,10 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       this.reject(error)
       return
     }
-    if (parsed.senderId === this.id) return
+    if (parsed.senderId === this.id) {
+      this.gossip.discard(parsed)
+      return
+    }
     const heir = this.awaitingHeir
     if (heir && parsed.senderId === heir.id && parsed.senderIncarnation === heir.incarnation
       && parsed.members.some((member) => member.id === this.id && member.incarnation === this.incarnation && member.status === STATUS_LEFT)) {

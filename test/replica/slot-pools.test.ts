@@ -111,6 +111,16 @@ describe('frames read into reused slot pools', () => {
     expect(contents(replica)).toEqual(contents(x.replica))
   })
 
+  it('a frame of the replica\'s own, dropped unapplied, leaves the pools free for the next one', () => {
+    // A receiver with the sender's id takes x's frames for its own (as a replica seeded with its
+    // own address reaches itself).
+    const replica = receiver('x')
+    const pools = () => (engineOf(replica) as unknown as { freePools: unknown[] | null }).freePools
+    replica.receive(rounds[1]!)
+    expect(pools()).not.toBeNull()
+    expect(replica.state.packets.global).toBe(0)
+  })
+
   it('a rejected frame leaves the pools free for the next one', () => {
     const replica = receiver('rejected')
     const engine = engineOf(replica)
