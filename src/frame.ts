@@ -65,6 +65,14 @@ export interface FrameSlot {
   field: number
   version: number
   delta: unknown
+  /**
+   * In a slot pool: a delta decoded at this position before, of field `spareField` (-1: none),
+   * kept for reuse. A group's slots alternate between fields (a binding, then cells), so the
+   * field at a position changes from one frame or chunk to the next: with one delta per position,
+   * each change of field allocated a new delta.
+   */
+  spare: unknown
+  spareField: number
 }
 
 export interface FrameGroup {
@@ -330,21 +338,44 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
 }
 
 /**
+ * The slots a pool held past the end of the group last read into it, by pool, kept for a longer
+ * group: group sizes vary from frame to frame, and cutting a pool to each group's length threw
+ * its slots and their deltas away, to be allocated again by the next longer group.
+ */
+const poolTails = new WeakMap<FrameSlot[], FrameSlot[]>()
+
+/**
  * Reads and validates a group's `slotCount` slots into `kept` (appended). With `reuse`, `kept`
- * holds the previous chunk's slots, which are overwritten, their deltas passed back to the
- * decoder, and it ends `slotCount` long. A function of its own, so that each group loop is
- * compiled apart from the rest of the frame's parsing.
+ * is a pool: it holds the previous chunk's or frame's slots, which are overwritten, their deltas
+ * passed back to the decoder, and it ends `slotCount` long (the slots past that wait in its
+ * tail). A function of its own, so that each group loop is compiled apart from the rest of the
+ * frame's parsing.
  */
 function readSlots(reader: Reader, slots: SlotDecoder, codec: OriginCodec, start: number, from: number, to: number, slotCount: number, kept: FrameSlot[], reuse: boolean): number {
   let version = start
-  if (reuse && kept.length > slotCount) kept.length = slotCount
+  let tail = reuse ? poolTails.get(kept) : undefined
+  if (reuse && kept.length > slotCount) {
+    if (tail === undefined) poolTails.set(kept, (tail = []))
+    // Last first, so the tail gives them back in position order.
+    for (let s = kept.length - 1; s >= slotCount; s--) tail.push(kept[s]!)
+    kept.length = slotCount
+  }
   for (let s = 0; s < slotCount; s++) {
     const field = slotField(reader, slots)
     version = nextVersion(reader, version, from, to, s)
-    const old = reuse ? kept[s] : undefined
-    if (old === undefined) kept.push({ field, version, delta: slots.decodeSlot(field, reader, codec) })
+    let old = reuse ? kept[s] : undefined
+    if (old === undefined && tail !== undefined && tail.length > 0) kept.push((old = tail.pop()!))
+    if (old === undefined) kept.push({ field, version, delta: slots.decodeSlot(field, reader, codec), spare: undefined, spareField: -1 })
     else {
-      old.delta = slots.decodeSlot(field, reader, codec, old.field === field ? old.delta : undefined)
+      let into: unknown
+      if (old.field === field) into = old.delta
+      else {
+        // The position's current delta becomes its spare; the spare, if of this field, is reused.
+        into = old.spareField === field ? old.spare : undefined
+        old.spare = old.delta
+        old.spareField = old.field
+      }
+      old.delta = slots.decodeSlot(field, reader, codec, into)
       old.field = field
       old.version = version
     }
@@ -434,7 +465,7 @@ export function groupSlots(frame: ParsedFrame, group: FrameGroup, slots: SlotDec
   for (let s = 0; s < group.slotCount; s++) {
     const field = reader.varUint()
     version += reader.varUint()
-    read.push({ field, version, delta: slots.decodeSlot(field, reader, origins) })
+    read.push({ field, version, delta: slots.decodeSlot(field, reader, origins), spare: undefined, spareField: -1 })
   }
   return read
 }
