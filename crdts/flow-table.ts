@@ -548,8 +548,13 @@ export function isExpired(state: FlowTableState, entry: number, now: number): bo
 
 /** Whether the entry is visible: some cell not covered by a deletion, and not idle-expired. */
 export function entryExists(state: FlowTableState, entry: number): boolean {
+  return existsAt(state, entry, state.idleTimeoutMs > 0 ? state.context.now() : 0)
+}
+
+/** `entryExists` at time `now` (read once by a walk over the entries, not once per entry). */
+function existsAt(state: FlowTableState, entry: number, now: number): boolean {
   if (state.entryKey[entry] === undefined) return false
-  if (isExpired(state, entry, state.context.now())) return false
+  if (isExpired(state, entry, now)) return false
   for (let cell = state.entryHead[entry]!; cell >= 0; cell = state.links[cell * LINKS + LINK_NEXT]!) {
     if (!isCovered(state, cell, highestBase(state, entry, state.links[cell * LINKS + LINK_ORIGIN]!))) return true
   }
@@ -816,14 +821,17 @@ export function fieldLocal(state: FlowTableState, entry: number, origin: number,
 
 /** Visible keys, in entry order. */
 export function* keys(state: FlowTableState): Iterable<FlowKey> {
+  const now = state.idleTimeoutMs > 0 ? state.context.now() : 0
   for (let entry = 0; entry < state.entryCount; entry++) {
-    if (state.entryKey[entry] !== undefined && entryExists(state, entry)) yield keyOf(state, entry)!
+    if (state.entryKey[entry] !== undefined && existsAt(state, entry, now)) yield keyOf(state, entry)!
   }
 }
 
+/** Visible entries, counted by a walk over them all: O(entries), for a report rather than per packet. */
 export function size(state: FlowTableState): number {
+  const now = state.idleTimeoutMs > 0 ? state.context.now() : 0
   let count = 0
-  for (let entry = 0; entry < state.entryCount; entry++) if (entryExists(state, entry)) count++
+  for (let entry = 0; entry < state.entryCount; entry++) if (existsAt(state, entry, now)) count++
   return count
 }
 
