@@ -338,33 +338,20 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
 }
 
 /**
- * The slots a pool held past the end of the group last read into it, by pool, kept for a longer
- * group: group sizes vary from frame to frame, and cutting a pool to each group's length threw
- * its slots and their deltas away, to be allocated again by the next longer group.
- */
-const poolTails = new WeakMap<FrameSlot[], FrameSlot[]>()
-
-/**
  * Reads and validates a group's `slotCount` slots into `kept` (appended). With `reuse`, `kept`
- * is a pool: it holds the previous chunk's or frame's slots, which are overwritten, their deltas
- * passed back to the decoder, and it ends `slotCount` long (the slots past that wait in its
- * tail). A function of its own, so that each group loop is compiled apart from the rest of the
- * frame's parsing.
+ * holds the previous chunk's slots, which are overwritten, their deltas passed back to the
+ * decoder, and it ends `slotCount` long. A function of its own, so that each group loop is
+ * compiled apart from the rest of the frame's parsing.
  */
 function readSlots(reader: Reader, slots: SlotDecoder, codec: OriginCodec, start: number, from: number, to: number, slotCount: number, kept: FrameSlot[], reuse: boolean): number {
   let version = start
-  let tail = reuse ? poolTails.get(kept) : undefined
-  if (reuse && kept.length > slotCount) {
-    if (tail === undefined) poolTails.set(kept, (tail = []))
-    // Last first, so the tail gives them back in position order.
-    for (let s = kept.length - 1; s >= slotCount; s--) tail.push(kept[s]!)
-    kept.length = slotCount
-  }
+  // The slots past the group's end go: a pool kept as long as its longest group held about 20
+  // bytes per flow more on the workload's replicas, for fewer allocations only.
+  if (reuse && kept.length > slotCount) kept.length = slotCount
   for (let s = 0; s < slotCount; s++) {
     const field = slotField(reader, slots)
     version = nextVersion(reader, version, from, to, s)
-    let old = reuse ? kept[s] : undefined
-    if (old === undefined && tail !== undefined && tail.length > 0) kept.push((old = tail.pop()!))
+    const old = reuse ? kept[s] : undefined
     if (old === undefined) kept.push({ field, version, delta: slots.decodeSlot(field, reader, codec), spare: undefined, spareField: -1 })
     else {
       let into: unknown
