@@ -345,7 +345,7 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
  */
 function readSlots(reader: Reader, slots: SlotDecoder, codec: OriginCodec, start: number, from: number, to: number, slotCount: number, kept: FrameSlot[], reuse: boolean): number {
   let version = start
-  // The slots past the group's end go: a pool kept as long as its longest group held about 20
+  // The slots past the group's end go: a pool kept as long as its longest group held about 17
   // bytes per flow more on the workload's replicas, for fewer allocations only.
   if (reuse && kept.length > slotCount) kept.length = slotCount
   for (let s = 0; s < slotCount; s++) {
