@@ -548,7 +548,12 @@ export function isExpired(state: FlowTableState, entry: number, now: number): bo
 
 /** Whether the entry is visible: some cell not covered by a deletion, and not idle-expired. */
 export function entryExists(state: FlowTableState, entry: number): boolean {
-  return existsAt(state, entry, state.idleTimeoutMs > 0 ? state.context.now() : 0)
+  return existsAt(state, entry, walkTime(state))
+}
+
+/** The time a read of the entries' existence is made at: the clock, read only when entries can expire. */
+function walkTime(state: FlowTableState): number {
+  return state.idleTimeoutMs > 0 ? state.context.now() : 0
 }
 
 /** `entryExists` at time `now` (read once by a walk over the entries, not once per entry). */
@@ -821,7 +826,7 @@ export function fieldLocal(state: FlowTableState, entry: number, origin: number,
 
 /** Visible keys, in entry order. */
 export function* keys(state: FlowTableState): Iterable<FlowKey> {
-  const now = state.idleTimeoutMs > 0 ? state.context.now() : 0
+  const now = walkTime(state)
   for (let entry = 0; entry < state.entryCount; entry++) {
     if (state.entryKey[entry] !== undefined && existsAt(state, entry, now)) yield keyOf(state, entry)!
   }
@@ -829,7 +834,7 @@ export function* keys(state: FlowTableState): Iterable<FlowKey> {
 
 /** Visible entries, counted by a walk over them all: O(entries), for a report rather than per packet. */
 export function size(state: FlowTableState): number {
-  const now = state.idleTimeoutMs > 0 ? state.context.now() : 0
+  const now = walkTime(state)
   let count = 0
   for (let entry = 0; entry < state.entryCount; entry++) if (existsAt(state, entry, now)) count++
   return count
