@@ -22,7 +22,7 @@ import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, groupChunks, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
-import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
+import { type FoldRecord, FoldRegistry, heirIdOf } from './folds.js'
 import type { FrameFold, FrameGroup } from './frame.js'
 
 export interface GossipConfig {
@@ -417,15 +417,16 @@ export class GossipEngine implements SlotDecoder {
   }
 
   /**
-   * Local number of a frame's origin; -1 for a folded one (its data is ignored). An instance's
-   * own origin folded alone is ignored only once the heir's versions carrying it are held here:
-   * until then its changes are taken as usual (the heir may have crashed before those versions
-   * spread, and then the peers that hold the departed origin are the only copy of its changes).
+   * Local number of a frame's origin; -1 for a folded one (its data is ignored). A record is
+   * learnt only with the heir's versions that carry the fold (`learnFolds`), so a folded origin
+   * is ignored only once its contributions are held here in the heir: until then its changes are
+   * taken as usual (the heir may have crashed before those versions spread, and then the peers
+   * that hold the departed origin are the only copy of its changes).
    */
   private localOrigin(id: string, incarnation: number): number {
     const known = this.host.origins.lookup(id, incarnation)
     const record = this.folds.of(id, incarnation)
-    if (record && (this.host.origins.known[record.heir]! >= record.to || this.mayBeCarried(record))) {
+    if (record && this.host.origins.known[record.heir]! >= record.to) {
       // The sender still holds a folded origin (a store restored from before the fold, a replica
       // back from a partition): pass the record on again so it drops it, and never folds it twice.
       record.forwarding = true
@@ -437,18 +438,22 @@ export class GossipEngine implements SlotDecoder {
   }
 
   /**
-   * Whether a departed origin's contributions may also be held here in another origin than the
-   * heir: an heir origin carries what it folded, and an origin folded in the same batch as others
-   * may have travelled inside one of them (a record moves to the next heir with the heir origin
-   * that carried it, `FoldRegistry.reassign`). Such an origin is ignored as soon as its record is
-   * known, so nothing is counted twice; only an instance's own origin folded alone is not.
+   * Learns the fold records a frame lists that the heir's versions now held here carry: those
+   * whose heir is held through their `to` after the frame's changes were applied. A record whose
+   * versions did not arrive is not learnt yet (a peer lists it again with them, as it lists every
+   * record whose `to` the receiver is believed not to hold): were it learnt, the departed origin
+   * would be ignored with nothing here carrying its contributions, for good if the heir crashed
+   * before those versions spread. So every record held here is applied, and a departed origin,
+   * an heir origin that carries others, or anything that travelled inside one is never counted
+   * twice nor missed.
    */
-  private mayBeCarried(record: FoldRecord): boolean {
-    if (record.id.endsWith(HEIR_SUFFIX)) return true
-    for (const other of this.folds.ofHeir(record.heir)) {
-      if (other !== record && other.from <= record.to && record.from <= other.to) return true
+  private learnFolds(frame: ParsedFrame, local: readonly number[], now: number): void {
+    const known = this.host.origins.known
+    for (let ref = 0; ref < local.length; ref++) {
+      const heir = local[ref]!
+      if (heir < 0) continue
+      for (const fold of frame.origins[ref]!.folds) if (known[heir]! >= fold.to) this.learnFold(fold, heir, now)
     }
-    return false
   }
 
   private learnFold(fold: FrameFold, heir: number, now: number): void {
@@ -473,13 +478,18 @@ export class GossipEngine implements SlotDecoder {
   /**
    * How far a group of `origin` may be applied: not into the middle of a fold batch it cuts
    * (the heir's versions `from`..`to` carry a departed origin's contributions, and applying half
-   * of them before the departed origin is dropped would count part of it twice). A group that
-   * starts inside a batch (one too large for a frame) is applied as it comes.
+   * of them before the departed origin is dropped would count part of it twice). The batches are
+   * those of the records held here and those the frame lists with the origin (learnt once the
+   * group is applied). A group that starts inside a batch (one too large for a frame) is applied
+   * as it comes.
    */
-  private batchLimit(origin: number, from: number, to: number): number {
+  private batchLimit(origin: number, from: number, to: number, listed: readonly FrameFold[]): number {
     let limit = to
     for (const record of this.folds.ofHeir(origin)) {
       if (from < record.from && record.from <= to && to < record.to) limit = Math.min(limit, record.from - 1)
+    }
+    for (const fold of listed) {
+      if (from < fold.from && fold.from <= to && to < fold.to) limit = Math.min(limit, fold.from - 1)
     }
     return limit
   }
@@ -582,7 +592,6 @@ export class GossipEngine implements SlotDecoder {
       const origin = local[ref]!
       if (origin < 0) continue
       if (frame.origins[ref]!.known > advertised[origin]!) advertised[origin] = frame.origins[ref]!.known
-      for (const fold of frame.origins[ref]!.folds) this.learnFold(fold, origin, now)
     }
     const codec: OriginCodec = { size: local.length, toWire: (origin) => origin, toLocal: (ref) => local[ref]! }
     const changed = new Set<number>()
@@ -596,6 +605,7 @@ export class GossipEngine implements SlotDecoder {
       if (limit > host.origins.known[origin]!) host.origins.known[origin] = limit
     }
     this.discard(frame)
+    this.learnFolds(frame, local, now)
     this.applyFolds(changed)
     const peerDocs = new Map<number, docType.DocDigest>()
     for (const section of frame.docs) {
@@ -618,7 +628,7 @@ export class GossipEngine implements SlotDecoder {
    * at a time, by the same code as a kept group.
    */
   private applyGroup(frame: ParsedFrame, group: FrameGroup, origin: number, codec: OriginCodec, changed: Set<number>, pool: FrameSlot[] | undefined): number {
-    const limit = this.batchLimit(origin, group.from, group.to)
+    const limit = this.batchLimit(origin, group.from, group.to, frame.origins[group.originRef]!.folds)
     if (group.slots !== null) return this.applySlots(group.slots, origin, limit, codec, changed)
     let applied = limit
     for (const chunks = groupChunks(frame, group, this, pool); chunks.next();) {

@@ -66,9 +66,9 @@ describe('frame fuzzing', () => {
     // first), once folded origins were taken until their heir's versions arrived: applying the
     // first moved the second's record onto itself, so the target dropped the heir with what it
     // carried and listed a record the honest peer refuses. A record that would fold its heir
-    // into itself is now discarded. Under today's rule (only an own origin folded alone is
-    // taken early) this epoch passes without that guard too: it stays for the rule's sake, and
-    // test/replica/fold-cycle.test.ts pins the guard itself.
+    // into itself is now discarded. Under today's rule (a record is learnt only with the
+    // heir's versions that carry it) this epoch passes without that guard too: it stays for
+    // the rule's sake, and test/replica/fold-cycle.test.ts pins the guard itself.
     { seed: 20240601, epoch: 6, what: 'folds in a cycle' },
   ]
   for (const { seed, epoch, what } of regressions) {
