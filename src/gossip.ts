@@ -22,7 +22,7 @@ import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, groupChunks, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
-import { type FoldRecord, FoldRegistry, heirIdOf } from './folds.js'
+import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
 import type { FrameFold, FrameGroup } from './frame.js'
 
 export interface GossipConfig {
@@ -100,6 +100,8 @@ const EMPTY_STATE_VECTOR = new Uint8Array([0])
  * than kept for the next group: a round's groups take a few kilobytes.
  */
 const KEPT_ENCODER_BYTES = 64 << 10
+/** Room a frame keeps for its head, members and origin list when sizing a fold (`foldFits`). */
+const FRAME_RESERVE_BYTES = 4096
 
 
 export class GossipEngine implements SlotDecoder {
@@ -136,6 +138,8 @@ export class GossipEngine implements SlotDecoder {
   private readonly lastRoundKnown: number[] = []
   /** Folds of departed origins this replica made or learnt (docs/compaction.md). */
   readonly folds = new FoldRegistry()
+  /** Departed origins too large to fold (`foldFits`), by local number. */
+  private readonly tooLargeToFold = new Set<number>()
   /** Keeps the hidden class of `applyGroup`'s chunks alive (src/shapes.ts). */
   readonly idleChunks = idleGroupChunks(this)
   /**
@@ -835,6 +839,24 @@ export class GossipEngine implements SlotDecoder {
       }
     }
     return groups
+  }
+
+  /**
+   * Whether a departed origin is small enough to fold: the heir's versions that carry a fold are
+   * applied whole or not at all, so they must fit in one frame. Measured as the departed origin's
+   * own changes, which must fit in half a frame (the heir's batch is about as large: a slot per
+   * cell, with the heir's bindings). One that does not is kept as it is (its contributions stay
+   * counted under it, its memory is not reclaimed), and reported once.
+   */
+  foldFits(departed: number): boolean {
+    if (this.tooLargeToFold.has(departed)) return false
+    const host = this.host
+    const known = host.origins.known[departed]!
+    const half = Math.floor((host.config.maxFrameBytes - FRAME_RESERVE_BYTES) / 2)
+    if (this.writeGroup(departed, 0, known, half).coveredTo >= known) return true
+    this.tooLargeToFold.add(departed)
+    host.reportError(new ElasticStateError(`replica ${host.id}: departed origin ${host.origins.ids[departed]!.replace(HEIR_SUFFIX, ' (heir origin)')}#${host.origins.incarnations[departed]} holds more than half a frame of changes (gossip.maxFrameBytes ${host.config.maxFrameBytes}), so it is not folded: its contributions stay counted under it and its memory is not reclaimed; raise gossip.maxFrameBytes to fold such origins`))
+    return false
   }
 
   /**

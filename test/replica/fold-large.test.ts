@@ -1,0 +1,84 @@
+/**
+ * Folds and the frame size (docs/compaction.md): the heir's versions that carry a fold are
+ * applied whole or not at all, so they must travel in one frame. A departed origin too large for
+ * that is not folded (and reported): before, its heir folded it all the same, and sent the batch
+ * again every round to peers that could never apply it, while they kept the departed origin.
+ */
+import { describe, expect, it } from 'vitest'
+import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
+import { createSimulation, type Simulation } from '../../src/sim/index.js'
+
+const Flows = defineState({ flows: flowTable({ fields: { packets: counter(), bytes: counter() } }) })
+type FlowsReplica = Replica<typeof Flows.fields>
+
+function key(prefix: number, i: number): string {
+  return `10.${prefix}.${i >> 8}.${i & 255}:1234>10.1.0.1:80/6`
+}
+
+function packets(replica: FlowsReplica): number {
+  let sum = 0
+  for (const [, handles] of replica.state.flows) sum += handles.packets.global
+  return sum
+}
+
+/** The origins a replica's frames list (folded origins are left out). */
+function originIds(replica: FlowsReplica): string[] {
+  const origins = (replica as unknown as { origins: { listed: number[]; ids: string[] } }).origins
+  return origins.listed.map((origin) => origins.ids[origin]!.replace('\u0000heir', '+heir')).sort()
+}
+
+async function leave(sim: Simulation, replica: FlowsReplica, during: () => void = () => {}): Promise<void> {
+  const leaving = replica.leave()
+  for (let ms = 0; ms < 2_000; ms += 20) {
+    during()
+    sim.advance(20)
+  }
+  await leaving
+}
+
+describe('folds and the frame size', () => {
+  it('a fold of nearly half a frame reaches every replica while its heir writes more than a frame a round', async () => {
+    const sim = createSimulation({ seed: 5, latencyMs: [1, 5] })
+    const gossip = { intervalMs: 20, failureTimeoutMs: 200, leaveTimeoutMs: 1000, maxFrameBytes: 64 << 10 }
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => sim.spawn(Flows, { id, gossip })) as [FlowsReplica, FlowsReplica, FlowsReplica]
+    const errors: string[] = []
+    for (const replica of [a, b, c]) replica.on('error', (error) => errors.push(String(error)))
+    for (let i = 0; i < 600; i++) c.state.flows.entry(key(0, i)).packets.increment(2)
+    sim.runUntilConverged({ maxMs: 20_000 })
+    // While c leaves and for two seconds, b (its heir) writes more new flows every round than a
+    // frame holds: the fold reaches a all the same, while the writes go on.
+    let written = 0
+    await leave(sim, c, () => {
+      for (let i = 0; i < 2500; i++) b.state.flows.entry(key(1, written++)).packets.increment(1)
+    })
+    expect(originIds(b)).toEqual(['a', 'b', 'b+heir'])
+    expect(originIds(a)).toEqual(['a', 'b', 'b+heir'])
+    expect(errors).toEqual([])
+    sim.runUntilConverged({ maxMs: 20_000 })
+    for (const replica of [a, b]) {
+      expect(packets(replica), replica.id).toBe(1200 + written)
+      expect(originIds(replica), replica.id).not.toContain('c')
+    }
+  })
+
+  it('a departed origin too large for a frame is not folded: kept, reported, and not sent again and again', async () => {
+    const sim = createSimulation({ seed: 6, latencyMs: [1, 5] })
+    const gossip = { intervalMs: 20, failureTimeoutMs: 200, leaveTimeoutMs: 1000, maxFrameBytes: 16 << 10 }
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => sim.spawn(Flows, { id, gossip })) as [FlowsReplica, FlowsReplica, FlowsReplica]
+    const errors: string[] = []
+    for (const replica of [a, b]) replica.on('error', (error) => errors.push(String(error)))
+    for (let i = 0; i < 5000; i++) c.state.flows.entry(key(0, i)).packets.increment(2)
+    sim.runUntilConverged({ maxMs: 20_000 })
+    await leave(sim, c)
+    sim.runUntilConverged({ maxMs: 20_000 })
+    for (const replica of [a, b]) {
+      expect(packets(replica), replica.id).toBe(10_000)
+      expect(originIds(replica), replica.id).toContain('c')
+    }
+    expect(errors).toEqual([expect.stringMatching(/departed origin c#1 holds more than half a frame .* raise gossip\.maxFrameBytes/)])
+    // Quiet again: a second of rounds sends little.
+    const before = a.stats().bytesSent + b.stats().bytesSent
+    sim.advance(1_000)
+    expect(a.stats().bytesSent + b.stats().bytesSent - before).toBeLessThan(100 * 1024)
+  })
+})
