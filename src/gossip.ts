@@ -22,8 +22,8 @@ import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, groupChunks, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
-import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
-import type { FrameFold, FrameGroup } from './frame.js'
+import { type FoldRecord, FoldRegistry, heirIdOf } from './folds.js'
+import type { FrameFold, FrameGroup, OriginList } from './frame.js'
 
 export interface GossipConfig {
   intervalMs: number
@@ -100,8 +100,31 @@ const EMPTY_STATE_VECTOR = new Uint8Array([0])
  * than kept for the next group: a round's groups take a few kilobytes.
  */
 const KEPT_ENCODER_BYTES = 64 << 10
-/** Room a frame keeps for its head, members and origin list when sizing a fold (`foldFits`). */
-const FRAME_RESERVE_BYTES = 4096
+/**
+ * Frames' worth of bytes a fold batch spanning frames may be gathered from (`gatherBatch`), as a
+ * multiple of `maxFrameBytes`; more drops it (a forged fold could claim any length).
+ */
+const MAX_BATCH_FRAMES = 64
+
+/** A piece of a fold batch: a group cut inside the batch, with its frame's bytes and origin map. */
+interface BatchPiece {
+  frame: ParsedFrame
+  group: FrameGroup
+  local: readonly number[]
+}
+
+/**
+ * A fold batch of an heir origin too large for one frame (docs/compaction.md): the pieces that
+ * carry it, gathered until they reach its end and then applied together. `to`: how far the
+ * pieces reach, reported to peers as held so that they send the next piece.
+ */
+interface GatheredBatch {
+  fold: FrameFold
+  to: number
+  pieces: BatchPiece[]
+  bytes: number
+  grownAt: number
+}
 
 
 export class GossipEngine implements SlotDecoder {
@@ -138,8 +161,8 @@ export class GossipEngine implements SlotDecoder {
   private readonly lastRoundKnown: number[] = []
   /** Folds of departed origins this replica made or learnt (docs/compaction.md). */
   readonly folds = new FoldRegistry()
-  /** Departed origins too large to fold (`foldFits`), by local number. */
-  private readonly tooLargeToFold = new Set<number>()
+  /** Fold batches that span frames, gathered until whole (`gatherBatch`), by heir origin. */
+  private readonly gathering = new Map<number, GatheredBatch>()
   /** Keeps the hidden class of `applyGroup`'s chunks alive (src/shapes.ts). */
   readonly idleChunks = idleGroupChunks(this)
   /**
@@ -392,6 +415,7 @@ export class GossipEngine implements SlotDecoder {
    */
   maintainFolds(peers: readonly PeerRef[]): void {
     this.forgetDepartedPeers(peers)
+    this.expireBatches()
     if (this.folds.size === 0) return
     const host = this.host
     const now = host.now()
@@ -404,6 +428,20 @@ export class GossipEngine implements SlotDecoder {
       if (departed >= 0 && !host.origins.dropped[departed]) continue
       this.folds.remove(record)
       if (departed >= 0) host.origins.forget(departed)
+    }
+  }
+
+  /**
+   * Lets go of gathered batches that stopped growing for ten resend periods (no peer sends the
+   * next piece: the pieces so far are reported no more, and a peer starts again from the first),
+   * or that the heir origin got past otherwise, or whose heir origin was dropped.
+   */
+  private expireBatches(): void {
+    if (this.gathering.size === 0) return
+    const origins = this.host.origins
+    const stale = this.host.now() - 10 * RESEND_AFTER_ROUNDS * this.host.config.intervalMs
+    for (const [origin, batch] of this.gathering) {
+      if (batch.grownAt < stale || origins.known[origin]! >= batch.to || origins.dropped[origin]) this.gathering.delete(origin)
     }
   }
 
@@ -603,10 +641,13 @@ export class GossipEngine implements SlotDecoder {
     for (let index = 0; index < frame.groups.length; index++) {
       const group = frame.groups[index]!
       const origin = local[group.originRef]!
-      if (origin < 0 || origin === host.ownOrigin || origin === host.heirOriginIfAny || group.from > host.origins.known[origin]!) continue
+      if (origin < 0 || origin === host.ownOrigin || origin === host.heirOriginIfAny) continue
+      if (this.gathering.size > 0 && this.gatherBatch(frame, group, origin, local, changed, now)) continue
+      if (group.from > host.origins.known[origin]!) continue
       if (group.slotsByField !== null) this.makeRoom(origin, group.slotCount, group.slotsByField)
       const limit = this.applyGroup(frame, group, origin, codec, changed, pools?.[index])
       if (limit > host.origins.known[origin]!) host.origins.known[origin] = limit
+      if (limit < group.to && limit === host.origins.known[origin]) this.startBatch(frame, group, origin, local, now)
     }
     this.discard(frame)
     this.learnFolds(frame, local, now)
@@ -634,6 +675,11 @@ export class GossipEngine implements SlotDecoder {
   private applyGroup(frame: ParsedFrame, group: FrameGroup, origin: number, codec: OriginCodec, changed: Set<number>, pool: FrameSlot[] | undefined): number {
     const limit = this.batchLimit(origin, group.from, group.to, frame.origins[group.originRef]!.folds)
     if (group.slots !== null) return this.applySlots(group.slots, origin, limit, codec, changed)
+    return this.applyChunks(frame, group, origin, limit, codec, changed, pool)
+  }
+
+  /** Decodes a group's slots from the frame's bytes a chunk at a time and applies them up to `limit`. */
+  private applyChunks(frame: ParsedFrame, group: FrameGroup, origin: number, limit: number, codec: OriginCodec, changed: Set<number>, pool: FrameSlot[] | undefined): number {
     let applied = limit
     for (const chunks = groupChunks(frame, group, this, pool); chunks.next();) {
       applied = this.applySlots(chunks.slots, origin, applied, codec, changed)
@@ -641,6 +687,84 @@ export class GossipEngine implements SlotDecoder {
       if (applied < chunks.slots[chunks.slots.length - 1]!.version) break
     }
     return applied
+  }
+
+  /**
+   * Starts gathering a fold batch that `group` cut: the group was applied up to just before a
+   * batch its frame lists that reaches past the group's end (the sender could not fit the batch
+   * in the frame).
+   */
+  private startBatch(frame: ParsedFrame, group: FrameGroup, origin: number, local: readonly number[], now: number): void {
+    const held = this.host.origins.known[origin]!
+    const fold = frame.origins[group.originRef]!.folds.find((listed) => listed.from === held + 1 && listed.to > group.to)
+    if (fold === undefined || this.gathering.has(origin)) return
+    const piece = this.batchPiece(frame, group, local)
+    this.gathering.set(origin, { fold, to: group.to, pieces: [piece], bytes: piece.frame.body.length, grownAt: now })
+  }
+
+  /**
+   * Takes a group of an heir origin whose fold batch is being gathered: one that reaches further
+   * than the pieces so far is kept as the next piece (true: nothing else to do with it now); once
+   * the pieces reach the batch's end, they are applied together, the batch whole, and the fold
+   * record is learnt with them. A group that adds nothing is left to the usual path (false).
+   */
+  private gatherBatch(frame: ParsedFrame, group: FrameGroup, origin: number, local: readonly number[], changed: Set<number>, now: number): boolean {
+    const batch = this.gathering.get(origin)
+    if (batch === undefined || group.from > batch.to || group.to <= batch.to) return false
+    const piece = this.batchPiece(frame, group, local)
+    batch.pieces.push(piece)
+    batch.bytes += piece.frame.body.length
+    batch.to = group.to
+    batch.grownAt = now
+    if (batch.bytes > MAX_BATCH_FRAMES * this.host.config.maxFrameBytes) this.gathering.delete(origin)
+    else if (batch.to >= batch.fold.to) this.applyBatch(origin, batch, changed, now)
+    return true
+  }
+
+  /**
+   * Applies a gathered batch's pieces in order, through the batch and on up to the start of the
+   * next batch the pieces cut (if any), and learns the batch's record.
+   */
+  private applyBatch(origin: number, batch: GatheredBatch, changed: Set<number>, now: number): void {
+    this.gathering.delete(origin)
+    const origins = this.host.origins
+    let limit = batch.to
+    for (const piece of batch.pieces) {
+      for (const fold of piece.frame.origins[piece.group.originRef]!.folds) {
+        if (fold.from > batch.fold.to && fold.from <= limit && limit < fold.to) limit = fold.from - 1
+      }
+    }
+    for (const { frame, group, local } of batch.pieces) {
+      if (group.to <= origins.known[origin]!) continue
+      if (group.slotsByField !== null) this.makeRoom(origin, group.slotCount, group.slotsByField)
+      const codec: OriginCodec = { size: local.length, toWire: (ref) => ref, toLocal: (ref) => local[ref]! }
+      const applied = this.applyChunks(frame, group, origin, Math.min(limit, group.to), codec, changed, undefined)
+      if (applied > origins.known[origin]!) origins.known[origin] = applied
+      if (applied < Math.min(limit, group.to)) break
+    }
+    if (origins.known[origin]! >= batch.fold.to) this.learnFold(batch.fold, origin, now)
+  }
+
+  /**
+   * A piece of a batch: the group with a copy of its bytes alone (the frame's are let go, and a
+   * transport may reuse them), read from the copy's start.
+   */
+  private batchPiece(frame: ParsedFrame, group: FrameGroup, local: readonly number[]): BatchPiece {
+    const next = frame.groups[frame.groups.indexOf(group) + 1]
+    const body = frame.body.slice(group.start, next === undefined ? frame.body.length : next.start)
+    return { frame: { ...frame, body, groups: [] }, group: { ...group, start: 0, slots: null }, local: local.slice() }
+  }
+
+  /**
+   * The origin list a frame reports: the vector, and for an heir origin whose fold batch is being
+   * gathered, how far its pieces reach (so a peer sends the next piece rather than the first).
+   */
+  private reportedOrigins(): OriginList {
+    const origins = this.host.origins
+    if (this.gathering.size === 0) return origins
+    const known = origins.known.slice()
+    for (const [origin, batch] of this.gathering) if (batch.to > known[origin]!) known[origin] = batch.to
+    return { listed: origins.listed, ids: origins.ids, incarnations: origins.incarnations, known }
   }
 
   /**
@@ -786,7 +910,7 @@ export class GossipEngine implements SlotDecoder {
     encoding.writeVarString(encoder, host.address)
     writeMembers(encoder, host.membership.gossipable(host.now()))
     const peerHolds = withDeltas ? belief ?? [] : null
-    writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, peerHolds === null ? Number.MAX_SAFE_INTEGER : peerHolds[heir] ?? 0))
+    writeOrigins(encoder, this.reportedOrigins(), (heir) => this.appliedFolds(heir, peerHolds === null ? Number.MAX_SAFE_INTEGER : peerHolds[heir] ?? 0))
     const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
     const groups = this.writeGroups(withDeltas ? belief ?? [] : null, budget, kind === FrameKind.Push, onGroup)
     writeVarUint(encoder, groups.length)
@@ -839,24 +963,6 @@ export class GossipEngine implements SlotDecoder {
       }
     }
     return groups
-  }
-
-  /**
-   * Whether a departed origin is small enough to fold: the heir's versions that carry a fold are
-   * applied whole or not at all, so they must fit in one frame. Measured as the departed origin's
-   * own changes, which must fit in half a frame (the heir's batch is about as large: a slot per
-   * cell, with the heir's bindings). One that does not is kept as it is (its contributions stay
-   * counted under it, its memory is not reclaimed), and reported once.
-   */
-  foldFits(departed: number): boolean {
-    if (this.tooLargeToFold.has(departed)) return false
-    const host = this.host
-    const known = host.origins.known[departed]!
-    const half = Math.floor((host.config.maxFrameBytes - FRAME_RESERVE_BYTES) / 2)
-    if (this.writeGroup(departed, 0, known, half).coveredTo >= known) return true
-    this.tooLargeToFold.add(departed)
-    host.reportError(new ElasticStateError(`replica ${host.id}: departed origin ${host.origins.ids[departed]!.replace(HEIR_SUFFIX, ' (heir origin)')}#${host.origins.incarnations[departed]} holds more than half a frame of changes (gossip.maxFrameBytes ${host.config.maxFrameBytes}), so it is not folded: its contributions stay counted under it and its memory is not reclaimed; raise gossip.maxFrameBytes to fold such origins`))
-    return false
   }
 
   /**
