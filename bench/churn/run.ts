@@ -150,6 +150,14 @@ function measure(cycle: number): Checkpoint {
   }
 }
 
+/** Heap growth from cycle 10 to the last checkpoint per instance started in between, in KiB. */
+function growthPerDeparted(checkpoints: readonly Checkpoint[]): string {
+  const from = checkpoints.find((point) => point.cycle === 10)
+  const to = checkpoints[checkpoints.length - 1]!
+  if (!from || to.instancesEver <= from.instancesEver) return 'an unmeasured amount'
+  return `${((to.heapBytes - from.heapBytes) / (to.instancesEver - from.instancesEver) / 1024).toFixed(1)} KiB`
+}
+
 /** docs/churn.md from a full run. */
 function churnReport(run: { date: string; node: string; sent: number; instancesEver: number; checkpoints: Checkpoint[]; ratiosToCycle10: Record<string, number> | null; wallSeconds: number }, file: string): string {
   const rows = run.checkpoints.map((point) => `| ${point.cycle} | ${point.instancesEver} | ${point.originsListed} | ${point.memberRecords} | ${point.digestBytes} | ${(point.heapBytes / 2 ** 20).toFixed(1)} | ${point.heapBytesPerFlowPerReplica} | ${point.bytesPerRound} |`)
@@ -184,7 +192,7 @@ function churnReport(run: { date: string; node: string; sent: number; instancesE
     'every stable instance has been an heir (within the first cycles), each entry a departed instance touched also has a',
     'cell of its heir origin, which is why cycle 10 is above cycle 0. From there on the origin lists, the digest and',
     'the flow cells stay the same whatever the number of instances that came and went (forgotten origin numbers are',
-    'reused). The process heap still grows by about 2 KiB per departed instance; that figure includes the',
+    `reused). The process heap still grows by about ${growthPerDeparted(run.checkpoints)} per departed instance (cycle 10 to the last); that figure includes the`,
     "simulator's own record of every instance id it ever started (kept so that it can restart them), and is not",
     'broken down further. Bytes per round vary by about ±25 % between checkpoints with where the traffic falls.',
     '',
