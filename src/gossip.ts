@@ -22,7 +22,7 @@ import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, groupChunks, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
-import { type FoldRecord, FoldRegistry, heirIdOf } from './folds.js'
+import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
 import type { FrameFold, FrameGroup, OriginList } from './frame.js'
 
 export interface GossipConfig {
@@ -123,7 +123,6 @@ interface GatheredBatch {
   to: number
   pieces: BatchPiece[]
   bytes: number
-  grownAt: number
 }
 
 
@@ -163,6 +162,8 @@ export class GossipEngine implements SlotDecoder {
   readonly folds = new FoldRegistry()
   /** Fold batches that span frames, gathered until whole (`gatherBatch`), by heir origin. */
   private readonly gathering = new Map<number, GatheredBatch>()
+  /** Departed origins too large to fold (`foldFits`), by local number. */
+  private readonly tooLargeToFold = new Set<number>()
   /** Keeps the hidden class of `applyGroup`'s chunks alive (src/shapes.ts). */
   readonly idleChunks = idleGroupChunks(this)
   /**
@@ -432,16 +433,16 @@ export class GossipEngine implements SlotDecoder {
   }
 
   /**
-   * Lets go of gathered batches that stopped growing for ten resend periods (no peer sends the
-   * next piece: the pieces so far are reported no more, and a peer starts again from the first),
-   * or that the heir origin got past otherwise, or whose heir origin was dropped.
+   * Lets go of gathered batches that the heir origin got past otherwise, or whose heir origin was
+   * dropped. Never of one that only stopped growing (its sender cut off, say): peers believe
+   * this replica holds what its pieces reach (a belief only grows), so they send the next piece
+   * and nothing before it, and a batch let go would never be sent again.
    */
   private expireBatches(): void {
     if (this.gathering.size === 0) return
     const origins = this.host.origins
-    const stale = this.host.now() - 10 * RESEND_AFTER_ROUNDS * this.host.config.intervalMs
     for (const [origin, batch] of this.gathering) {
-      if (batch.grownAt < stale || origins.known[origin]! >= batch.to || origins.dropped[origin]) this.gathering.delete(origin)
+      if (origins.known[origin]! >= batch.to || origins.dropped[origin]) this.gathering.delete(origin)
     }
   }
 
@@ -647,7 +648,7 @@ export class GossipEngine implements SlotDecoder {
       if (group.slotsByField !== null) this.makeRoom(origin, group.slotCount, group.slotsByField)
       const limit = this.applyGroup(frame, group, origin, codec, changed, pools?.[index])
       if (limit > host.origins.known[origin]!) host.origins.known[origin] = limit
-      if (limit < group.to && limit === host.origins.known[origin]) this.startBatch(frame, group, origin, local, now)
+      if (limit < group.to && limit === host.origins.known[origin]) this.startBatch(frame, group, origin, local)
     }
     this.discard(frame)
     this.learnFolds(frame, local, now)
@@ -694,12 +695,12 @@ export class GossipEngine implements SlotDecoder {
    * batch its frame lists that reaches past the group's end (the sender could not fit the batch
    * in the frame).
    */
-  private startBatch(frame: ParsedFrame, group: FrameGroup, origin: number, local: readonly number[], now: number): void {
+  private startBatch(frame: ParsedFrame, group: FrameGroup, origin: number, local: readonly number[]): void {
     const held = this.host.origins.known[origin]!
     const fold = frame.origins[group.originRef]!.folds.find((listed) => listed.from === held + 1 && listed.to > group.to)
     if (fold === undefined || this.gathering.has(origin)) return
     const piece = this.batchPiece(frame, group, local)
-    this.gathering.set(origin, { fold, to: group.to, pieces: [piece], bytes: piece.frame.body.length, grownAt: now })
+    this.gathering.set(origin, { fold, to: group.to, pieces: [piece], bytes: piece.frame.body.length })
   }
 
   /**
@@ -715,7 +716,8 @@ export class GossipEngine implements SlotDecoder {
     batch.pieces.push(piece)
     batch.bytes += piece.frame.body.length
     batch.to = group.to
-    batch.grownAt = now
+    // Only a forged record claims a batch this long: an heir folds no origin whose batch could
+    // take more than half of it (`foldFits`).
     if (batch.bytes > MAX_BATCH_FRAMES * this.host.config.maxFrameBytes) this.gathering.delete(origin)
     else if (batch.to >= batch.fold.to) this.applyBatch(origin, batch, changed, now)
     return true
@@ -963,6 +965,23 @@ export class GossipEngine implements SlotDecoder {
       }
     }
     return groups
+  }
+
+  /**
+   * Whether a departed origin is small enough to fold: its peers gather a fold's batch from at
+   * most `MAX_BATCH_FRAMES` frames' worth of bytes. Measured as the departed origin's own changes
+   * against half of that (the heir's batch is about as large: a slot per cell). One that does not
+   * fit is kept as it is (its contributions stay counted under it, its memory is not
+   * reclaimed), and reported once.
+   */
+  foldFits(departed: number): boolean {
+    if (this.tooLargeToFold.has(departed)) return false
+    const host = this.host
+    const known = host.origins.known[departed]!
+    if (this.writeGroup(departed, 0, known, (MAX_BATCH_FRAMES / 2) * host.config.maxFrameBytes).coveredTo >= known) return true
+    this.tooLargeToFold.add(departed)
+    host.reportError(new ElasticStateError(`replica ${host.id}: departed origin ${host.origins.ids[departed]!.replace(HEIR_SUFFIX, ' (heir origin)')}#${host.origins.incarnations[departed]} holds more than ${MAX_BATCH_FRAMES / 2} frames of changes (gossip.maxFrameBytes ${host.config.maxFrameBytes}), so it is not folded: its contributions stay counted under it and its memory is not reclaimed; raise gossip.maxFrameBytes to fold such origins`))
+    return false
   }
 
   /**

@@ -525,7 +525,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       for (const [id, final] of parts) {
         const origin = origins.lookup(id, member.incarnation)
         if (origin < 0 || origin === this.ownOrigin || origin === this.heirOrigin || origins.dropped[origin] || this.gossip.folds.of(id, member.incarnation)) continue
-        if (origins.known[origin]! >= final) folded.push(this.gossip.fold(origin))
+        if (origins.known[origin]! >= final && this.gossip.foldFits(origin)) folded.push(this.gossip.fold(origin))
       }
     }
     this.foldFormerIncarnations(folded)
@@ -558,7 +558,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       }
       const held = origins.known[origin]!
       if (origins.advertised[origin]! > held) continue
-      if (peers.every((peer) => this.gossip.heardFrom(peer) && this.gossip.believedKnown(peer, origin) <= held)) folded.push(this.gossip.fold(origin))
+      if (peers.every((peer) => this.gossip.heardFrom(peer) && this.gossip.believedKnown(peer, origin) <= held) && this.gossip.foldFits(origin)) folded.push(this.gossip.fold(origin))
     }
   }
 

@@ -280,6 +280,19 @@ describe('folding departed instances under random schedules', () => {
     await checkAsyncProperty(foldingProperty(false, true), { numRuns: convergenceRuns(4) })
   })
 
+  it('a replica gathering a fold batch keeps its pieces while their sender is cut off (found by this property)', async () => {
+    // r5 joined after r2 and r4 had left and been folded into r3's heir origin, and gathered
+    // that batch from r3's 1 KiB frames, reporting the heir origin held as far as its pieces
+    // reached. r3 was then cut off; r5 let the pieces go after thirty rounds, but r3's belief
+    // of it (which only grows) kept the reported point, so r3 sent only what came after it and
+    // r5 never got r2's and r4's counts. Pieces are now kept until the batch is whole.
+    await checkAsyncProperty(foldingProperty(false, true), {
+      seed: 112704,
+      path: '359:23:0:1:3:5:6:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:7:6:6:7:14:13:13:18:19:20:20:25:25:29:29:30:29:30:30:33:39:40:39:39:40:44:45:45:57:61:66:68:68:80:81:80:81:88:16:32:80:81:81:81:88:5:4:42:43:77:40:40:42:42:40:77:77:39:4:70:70:74:71:71:72:67:66:58:58',
+      endOnFailure: true,
+    })
+  })
+
   it('a restart waits for the peers its store names before it folds its former incarnation (found by this property)', async () => {
     // r1#1's last write reached r2 but not its store; r1#2 restarted cut off from r2, met only r3
     // (spawned after), and folded r1#1 without that write; r2 then dropped it. Stores now name

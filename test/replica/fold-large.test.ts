@@ -2,7 +2,8 @@
  * Folds and the frame size (docs/compaction.md): the heir's versions that carry a fold are
  * applied whole or not at all. A batch larger than a frame is gathered from several frames and
  * applied once whole: before, a peer applied none of it, its heir sent it again every round,
- * and the peers kept the departed origin for good.
+ * and the peers kept the departed origin for good. A departed origin too large to gather is not
+ * folded at all.
  */
 import { describe, expect, it } from 'vitest'
 import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
@@ -82,4 +83,25 @@ describe('folds and the frame size', () => {
     sim.advance(1_000)
     expect(a.stats().bytesSent + b.stats().bytesSent + d.stats().bytesSent - before).toBeLessThan(100 * 1024)
   })
+
+  it('a departed origin larger than half of what peers gather is not folded: kept, reported once, and the group goes quiet', async () => {
+    const sim = createSimulation({ seed: 7, latencyMs: [1, 5] })
+    // Peers gather a batch from 64 frames' worth of bytes at most: 256 KiB here.
+    const gossip = { intervalMs: 20, failureTimeoutMs: 200, leaveTimeoutMs: 1000, maxFrameBytes: 4 << 10 }
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => sim.spawn(Flows, { id, gossip })) as [FlowsReplica, FlowsReplica, FlowsReplica]
+    const errors: string[] = []
+    for (const replica of [a, b]) replica.on('error', (error) => errors.push(String(error)))
+    for (let i = 0; i < 8000; i++) c.state.flows.entry(key(0, i)).packets.increment(2)
+    sim.runUntilConverged({ maxMs: 60_000 })
+    await leave(sim, c)
+    sim.runUntilConverged({ maxMs: 20_000 })
+    for (const replica of [a, b]) {
+      expect(packets(replica), replica.id).toBe(16_000)
+      expect(originIds(replica), replica.id).toContain('c')
+    }
+    expect(errors).toEqual([expect.stringMatching(/departed origin c#1 holds more than 32 frames of changes .* raise gossip\.maxFrameBytes/)])
+    const before = a.stats().bytesSent + b.stats().bytesSent
+    sim.advance(1_000)
+    expect(a.stats().bytesSent + b.stats().bytesSent - before).toBeLessThan(100 * 1024)
+  }, 60_000)
 })
