@@ -523,8 +523,9 @@ export class GossipEngine implements SlotDecoder {
    * (the heir's versions `from`..`to` carry a departed origin's contributions, and applying half
    * of them before the departed origin is dropped would count part of it twice). The batches are
    * those of the records held here and those the frame lists with the origin (learnt once the
-   * group is applied). A group that starts inside a batch (one too large for a frame) is applied
-   * as it comes.
+   * group is applied). A batch the group cuts is gathered from the frames that follow
+   * (`startBatch`); a group that starts inside a batch that is not being gathered (only a forged
+   * record leads there) is applied as it comes.
    */
   private batchLimit(origin: number, from: number, to: number, listed: readonly FrameFold[]): number {
     let limit = to
