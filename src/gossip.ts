@@ -731,12 +731,9 @@ export class GossipEngine implements SlotDecoder {
   private applyBatch(origin: number, batch: GatheredBatch, changed: Set<number>, now: number): void {
     this.gathering.delete(origin)
     const origins = this.host.origins
+    // Past the batch, up to the start of a later batch the pieces cut.
     let limit = batch.to
-    for (const piece of batch.pieces) {
-      for (const fold of piece.frame.origins[piece.group.originRef]!.folds) {
-        if (fold.from > batch.fold.to && fold.from <= limit && limit < fold.to) limit = fold.from - 1
-      }
-    }
+    for (const piece of batch.pieces) limit = Math.min(limit, this.batchLimit(origin, batch.fold.to, batch.to, piece.frame.origins[piece.group.originRef]!.folds))
     for (const { frame, group, local } of batch.pieces) {
       if (group.to <= origins.known[origin]!) continue
       if (group.slotsByField !== null) this.makeRoom(origin, group.slotCount, group.slotsByField)

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
 import { createSimulation, type Simulation } from '../../src/sim/index.js'
+import { originIds } from './support.js'
 
 const Flows = defineState({ flows: flowTable({ fields: { packets: counter(), bytes: counter() } }) })
 type FlowsReplica = Replica<typeof Flows.fields>
@@ -22,11 +23,6 @@ function packets(replica: FlowsReplica): number {
   return sum
 }
 
-/** The origins a replica's frames list (folded origins are left out). */
-function originIds(replica: FlowsReplica): string[] {
-  const origins = (replica as unknown as { origins: { listed: number[]; ids: string[] } }).origins
-  return origins.listed.map((origin) => origins.ids[origin]!.replace('\u0000heir', '+heir')).sort()
-}
 
 async function leave(sim: Simulation, replica: FlowsReplica, during: () => void = () => {}): Promise<void> {
   const leaving = replica.leave()

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { counter, custom, defineState, doc, maxRegister, memoryPersistence, perInstance, pnCounter, register, type Replica } from '../../src/index.js'
 import { createSimulation, type Simulation } from '../../src/sim/index.js'
+import { originIds } from './support.js'
 
 const names = custom({
   name: 'names',
@@ -47,11 +48,6 @@ function locals(replica: SimpleReplica): unknown[] {
   return [state.packets.local, state.active.local, state.threshold.local, state.peak.local, state.load.local, state.names.local]
 }
 
-/** The origins a replica's frames list (internal: folded origins are left out). */
-function originIds(replica: SimpleReplica): string[] {
-  const origins = (replica as unknown as { origins: { listed: number[]; ids: string[] } }).origins
-  return origins.listed.map((origin) => origins.ids[origin]!.replace('\u0000heir', '+heir')).sort()
-}
 
 /** Lets a replica with a store finish loading it (start() resolves in a later task). */
 function started(): Promise<void> {

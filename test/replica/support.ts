@@ -160,3 +160,9 @@ export function expectStillWorking({ sim, a, b }: Pair): void {
   expect(b.state.blocked.has('after-the-bad-frame')).toBe(true)
   expect(sim.network.stats().handlerErrors).toBe(0)
 }
+
+/** The origins a replica's frames list (internal: folded origins are left out), heir origins as `id+heir`. */
+export function originIds(replica: Replica<SchemaFields>): string[] {
+  const origins = (replica as unknown as { origins: { listed: number[]; ids: string[] } }).origins
+  return origins.listed.map((origin) => origins.ids[origin]!.replace('\u0000heir', '+heir')).sort()
+}
