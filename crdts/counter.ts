@@ -32,6 +32,19 @@ function ensure(state: CounterState, origin: number): void {
  * (nothing changes then).
  */
 export function increment(state: CounterState, origin: number, n = 1): void {
+  // The per-packet case first, small enough to be inlined into the caller: the checks of the
+  // general case below are only called when this one does not apply.
+  const counts = state.counts
+  if (origin < counts.length && Number.isSafeInteger(n) && n >= 0 && counts[origin]! + n <= Number.MAX_SAFE_INTEGER) {
+    counts[origin]! += n
+    state.total += n
+    if (!state.dirty[origin]) markDirty(state, origin)
+    return
+  }
+  checkedIncrement(state, origin, n)
+}
+
+function checkedIncrement(state: CounterState, origin: number, n: number): void {
   assertCount(n, 'counter.increment')
   if (origin >= state.counts.length) ensure(state, origin)
   assertTotal(state.counts[origin]!, n, 'counter.increment')

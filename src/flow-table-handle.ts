@@ -213,62 +213,126 @@ function entryClassOf(table: FlowTableState, declaration: object): EntryClass {
   return EntryHandles
 }
 
-/** One entry object per table and its field views, never handed out: see `flowTableHandle`. */
+/** One entry object per table and its field views, never handed out: see `FlowTable`. */
 const idleEntries = new WeakMap<FlowTableState, object[]>()
 
 /**
- * The handle of a flow table. `declaration` is the table's declaration (its `flowTable(...)`
- * spec): tables of the same declaration have the same fields in the same layout, and share an
- * entry class.
+ * The handle of a flow table: a class, so that every table's handle shares its methods. The
+ * per-packet call `flows.entry(key)` then sees one function however many replicas a process
+ * runs, and V8 inlines it into the caller (closures made per table are never inlined there).
  */
-export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin, declaration: object): FlowTableHandle<F> {
-  const origin = own.origin
+class FlowTable<F extends Record<string, FlowFieldSpec>> implements FlowTableHandle<F> {
+  readonly #table: FlowTableState
+  readonly #origin: number
   /** Where each key asked for is, kept until its entry is dropped (src/entry-refs.ts). */
-  const refs = new EntryRefs(table.foldEpoch)
-  const context: TableContext = { table, origin, refs }
-  const EntryClass = entryClassOf(table, declaration)
-  // Entry objects and their field views die young; one of each held per table keeps their
-  // hidden classes, and the per-packet code optimized for them, alive through a full GC
-  // (src/shapes.ts).
-  const idle = new EntryClass(context, -1, '', -1, -1) as unknown as Record<string, object>
-  idleEntries.set(table, [idle, ...table.fields.map((field) => idle[field.name]!)])
-  table.onDrop = (key) => { refs.forget(key) }
-  // An entry whose own cell may no longer be written directly: writes to its key go through the
-  // entry (and note the cell again when it is direct once more).
-  table.onEntryChange = (entry) => {
-    const key = table.entryKey[entry]
-    if (key !== undefined && key !== null) refs.demote(key, entry)
+  readonly #refs: EntryRefs
+  readonly #context: TableContext
+  readonly #EntryClass: EntryClass
+
+  constructor(table: FlowTableState, origin: number, declaration: object) {
+    this.#table = table
+    this.#origin = origin
+    const refs = new EntryRefs(table.foldEpoch)
+    this.#refs = refs
+    this.#context = { table, origin, refs }
+    this.#EntryClass = entryClassOf(table, declaration)
+    // Entry objects and their field views die young; one of each held per table keeps their
+    // hidden classes, and the per-packet code optimized for them, alive through a full GC
+    // (src/shapes.ts).
+    const idle = new this.#EntryClass(this.#context, -1, '', -1, -1) as unknown as Record<string, object>
+    idleEntries.set(table, [idle, ...table.fields.map((field) => idle[field.name]!)])
+    table.onDrop = (key) => { refs.forget(key) }
+    // An entry whose own cell may no longer be written directly: writes to its key go through the
+    // entry (and note the cell again when it is direct once more).
+    table.onEntryChange = (entry) => {
+      const key = table.entryKey[entry]
+      if (key !== undefined && key !== null) refs.demote(key, entry)
+    }
+  }
+
+  entry(key: FlowKey): EntryHandles<F> {
+    const refs = this.#refs
+    let value = refs.epoch === this.#table.foldEpoch ? refs.current.get(key) : undefined
+    if (value === undefined) value = this.#resolve(key, true)!
+    return this.#handleOf(key, value)
+  }
+
+  get(key: FlowKey): EntryHandles<F> | undefined {
+    // A key asked for before is in the refs: no hashing of the key, no probe of the index.
+    const refs = this.#refs
+    let value = refs.epoch === this.#table.foldEpoch ? refs.current.get(key) : undefined
+    if (value === undefined) value = this.#resolve(key, false)
+    if (value === undefined) return undefined
+    const handle = this.#handleOf(key, value)
+    const entry = readable(handle as unknown as EntryBase)
+    return entry >= 0 && flowTableType.entryExists(this.#table, entry) ? handle : undefined
+  }
+
+  has(key: FlowKey): boolean {
+    return flowTableType.lookup(this.#table, key) >= 0
+  }
+
+  delete(key: FlowKey): boolean {
+    assertKey(key, 'flowTable.delete')
+    return flowTableType.remove(this.#table, this.#origin, key)
+  }
+
+  get size(): number {
+    return flowTableType.size(this.#table)
+  }
+
+  keys(): FlowKey[] {
+    return [...flowTableType.keys(this.#table)]
+  }
+
+  lastSeen(key: FlowKey): number | undefined {
+    const entry = flowTableType.lookup(this.#table, key)
+    return entry < 0 ? undefined : flowTableType.lastSeen(this.#table, entry)
+  }
+
+  *[Symbol.iterator](): Iterator<[FlowKey, EntryHandles<F>]> {
+    for (const key of this.keys()) {
+      const entry = flowTableType.lookup(this.#table, key)
+      if (entry >= 0) yield [key, this.#handleOf(key, this.#noteAt(key, entry))]
+    }
   }
 
   /** The handle of a key whose refs value (noted at the table's fold epoch) is `value`. */
-  const handleOf = (key: FlowKey, value: number): EntryHandles<F> => (value >= 0
-    ? new EntryClass(context, -1, key, value, table.epoch)
-    : new EntryClass(context, -(value + 1), key, -1, -1)) as unknown as EntryHandles<F>
+  #handleOf(key: FlowKey, value: number): EntryHandles<F> {
+    return (value >= 0
+      ? new this.#EntryClass(this.#context, -1, key, value, this.#table.epoch)
+      : new this.#EntryClass(this.#context, -(value + 1), key, -1, -1)) as unknown as EntryHandles<F>
+  }
 
-  /** The handle of `key` at `entry`, noted in the refs. */
-  const handleAt = (key: FlowKey, entry: number): EntryHandles<F> => {
+  /** Notes `key` at `entry` in the refs, and returns the value noted. */
+  #noteAt(key: FlowKey, entry: number): number {
+    const table = this.#table
     // The refs keep the key's string now: the entry may as well compare by it than by its packed bytes.
     flowTableType.adoptKey(table, entry, key)
     const cell = flowTableType.directCell(table, entry)
-    refs.note(key, entry, cell, table.foldEpoch)
-    return new EntryClass(context, entry, key, cell, cell >= 0 ? table.epoch : -1) as unknown as EntryHandles<F>
+    this.#refs.note(key, entry, cell, table.foldEpoch)
+    return EntryRefs.valueOf(entry, cell)
   }
 
   /** The entry a value noted at an earlier fold epoch points to, if it is still `key`'s; else -1. */
-  const stillKeys = (key: FlowKey, value: number): number => {
+  #stillKeys(key: FlowKey, value: number): number {
+    const table = this.#table
     const entry = value >= 0 ? flowTableType.entryOfOwnCell(table, value) : -(value + 1)
     return entry >= 0 && (table.entryKey[entry] === key || flowTableType.holdsKey(table, entry, key)) ? entry : -1
   }
 
   /**
    * `entry(key)` or `get(key)` for a key not noted at the table's fold epoch (asked for the
-   * first time, since its entry was dropped, or since an origin was folded away). Makes the
-   * entry when `create`, else returns undefined for a key the table does not index.
+   * first time, since its entry was dropped, or since an origin was folded away): notes it, and
+   * returns its refs value. Makes the entry when `create`, else returns undefined for a key the
+   * table does not index.
    */
-  const resolve = (key: FlowKey, create: boolean): EntryHandles<F> | undefined => {
+  #resolve(key: FlowKey, create: boolean): number | undefined {
+    const table = this.#table
+    const refs = this.#refs
     if (refs.epoch !== table.foldEpoch) refs.age(table.foldEpoch)
     const older = refs.takeOlder(key)
-    let entry = older === undefined ? -1 : stillKeys(key, older)
+    let entry = older === undefined ? -1 : this.#stillKeys(key, older)
     if (entry < 0) {
       if (create) {
         assertKey(key, 'flowTable.entry')
@@ -278,38 +342,15 @@ export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: 
         if (entry < 0) return undefined
       }
     }
-    return handleAt(key, entry)
+    return this.#noteAt(key, entry)
   }
+}
 
-  return {
-    entry(key: FlowKey) {
-      const value = refs.epoch === table.foldEpoch ? refs.current.get(key) : undefined
-      return value === undefined ? resolve(key, true)! : handleOf(key, value)
-    },
-    get(key: FlowKey) {
-      // A key asked for before is in the refs: no hashing of the key, no probe of the index.
-      const value = refs.epoch === table.foldEpoch ? refs.current.get(key) : undefined
-      const handle = value === undefined ? resolve(key, false) : handleOf(key, value)
-      if (handle === undefined) return undefined
-      const entry = readable(handle as unknown as EntryBase)
-      return entry >= 0 && flowTableType.entryExists(table, entry) ? handle : undefined
-    },
-    has: (key: FlowKey) => flowTableType.lookup(table, key) >= 0,
-    delete(key: FlowKey) {
-      assertKey(key, 'flowTable.delete')
-      return flowTableType.remove(table, origin, key)
-    },
-    get size() { return flowTableType.size(table) },
-    keys: () => [...flowTableType.keys(table)],
-    lastSeen(key: FlowKey) {
-      const entry = flowTableType.lookup(table, key)
-      return entry < 0 ? undefined : flowTableType.lastSeen(table, entry)
-    },
-    *[Symbol.iterator]() {
-      for (const key of [...flowTableType.keys(table)]) {
-        const entry = flowTableType.lookup(table, key)
-        if (entry >= 0) yield [key, handleAt(key, entry)] as [FlowKey, EntryHandles<F>]
-      }
-    },
-  }
+/**
+ * The handle of a flow table. `declaration` is the table's declaration (its `flowTable(...)`
+ * spec): tables of the same declaration have the same fields in the same layout, and share an
+ * entry class.
+ */
+export function flowTableHandle<F extends Record<string, FlowFieldSpec>>(table: FlowTableState, own: OwnOrigin, declaration: object): FlowTableHandle<F> {
+  return new FlowTable<F>(table, own.origin, declaration)
 }

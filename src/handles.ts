@@ -284,73 +284,121 @@ export interface OwnOrigin {
   readonly origin: number
 }
 
-export function counterHandle(state: counterType.CounterState, own: OwnOrigin): CounterHandle {
-  const origin = own.origin
-  return {
-    increment: (n = 1) => counterType.increment(state, origin, n),
-    get local() { return counterType.localValue(state, origin) },
-    get global() { return state.total },
+// Every handle is an instance of a class, its methods on the prototype: the handles of all the
+// replicas in a process share one function per method, so a call site such as
+// `state.packets.increment()` sees one target and V8 inlines it. (Closures made per replica, as
+// object literals of arrow functions would be, are never inlined there.) The state sits in private
+// fields, so a handle enumerates no own properties.
+
+class Counter implements CounterHandle {
+  readonly #state: counterType.CounterState
+  readonly #origin: number
+  constructor(state: counterType.CounterState, origin: number) {
+    this.#state = state
+    this.#origin = origin
   }
+  increment(n = 1): void { counterType.increment(this.#state, this.#origin, n) }
+  get local(): number { return counterType.localValue(this.#state, this.#origin) }
+  get global(): number { return this.#state.total }
+}
+
+export function counterHandle(state: counterType.CounterState, own: OwnOrigin): CounterHandle {
+  return new Counter(state, own.origin)
+}
+
+class PNCounter implements PNCounterHandle {
+  readonly #state: pnCounterType.PNCounterState
+  readonly #origin: number
+  constructor(state: pnCounterType.PNCounterState, origin: number) {
+    this.#state = state
+    this.#origin = origin
+  }
+  increment(n = 1): void { pnCounterType.increment(this.#state, this.#origin, n) }
+  decrement(n = 1): void { pnCounterType.decrement(this.#state, this.#origin, n) }
+  get local(): number { return pnCounterType.localValue(this.#state, this.#origin) }
+  get global(): number { return this.#state.total }
 }
 
 export function pnCounterHandle(state: pnCounterType.PNCounterState, own: OwnOrigin): PNCounterHandle {
-  const origin = own.origin
-  return {
-    increment: (n = 1) => pnCounterType.increment(state, origin, n),
-    decrement: (n = 1) => pnCounterType.decrement(state, origin, n),
-    get local() { return pnCounterType.localValue(state, origin) },
-    get global() { return state.total },
+  return new PNCounter(state, own.origin)
+}
+
+class Register<T> implements RegisterHandle<T> {
+  readonly #state: registerType.RegisterState<T>
+  readonly #origin: number
+  constructor(state: registerType.RegisterState<T>, origin: number) {
+    this.#state = state
+    this.#origin = origin
   }
+  set(value: T): void {
+    assertPlainData(value, 'register.set')
+    registerType.set(this.#state, this.#origin, value)
+  }
+  get local(): T { return registerType.localValue(this.#state, this.#origin) }
+  get global(): T { return registerType.globalValue(this.#state) }
 }
 
 export function registerHandle<T>(state: registerType.RegisterState<T>, own: OwnOrigin): RegisterHandle<T> {
-  const origin = own.origin
-  return {
-    set(value: T) {
-      assertPlainData(value, 'register.set')
-      registerType.set(state, origin, value)
-    },
-    get local() { return registerType.localValue(state, origin) },
-    get global() { return registerType.globalValue(state) },
+  return new Register(state, own.origin)
+}
+
+class MaxRegister implements MaxRegisterHandle {
+  readonly #state: maxRegisterType.MaxRegisterState
+  readonly #origin: number
+  constructor(state: maxRegisterType.MaxRegisterState, origin: number) {
+    this.#state = state
+    this.#origin = origin
   }
+  set(n: number): void { maxRegisterType.set(this.#state, this.#origin, n) }
+  get local(): number | undefined { return maxRegisterType.localValue(this.#state, this.#origin) }
+  get global(): number | undefined { return maxRegisterType.globalValue(this.#state) }
 }
 
 export function maxRegisterHandle(state: maxRegisterType.MaxRegisterState, own: OwnOrigin): MaxRegisterHandle {
-  const origin = own.origin
-  return {
-    set: (n: number) => maxRegisterType.set(state, origin, n),
-    get local() { return maxRegisterType.localValue(state, origin) },
-    get global() { return maxRegisterType.globalValue(state) },
+  return new MaxRegister(state, own.origin)
+}
+
+class AWSet<T extends string | number> implements SetHandle<T> {
+  readonly #state: setType.AWSetState
+  readonly #origin: number
+  constructor(state: setType.AWSetState, origin: number) {
+    this.#state = state
+    this.#origin = origin
   }
+  add(x: T): void { setType.add(this.#state, this.#origin, x) }
+  delete(x: T): boolean {
+    const present = setType.has(this.#state, x)
+    setType.remove(this.#state, this.#origin, x)
+    return present
+  }
+  has(x: T): boolean { return setType.has(this.#state, x) }
+  values(): T[] { return [...setType.values(this.#state)] as T[] }
+  get size(): number { return setType.size(this.#state) }
+  get local(): T[] { return [...setType.localValues(this.#state, this.#origin)] as T[] }
 }
 
 export function setHandle<T extends string | number>(state: setType.AWSetState, own: OwnOrigin): SetHandle<T> {
-  const origin = own.origin
-  return {
-    add: (x: T) => setType.add(state, origin, x),
-    delete(x: T) {
-      const present = setType.has(state, x)
-      setType.remove(state, origin, x)
-      return present
-    },
-    has: (x: T) => setType.has(state, x),
-    values: () => [...setType.values(state)] as T[],
-    get size() { return setType.size(state) },
-    get local() { return [...setType.localValues(state, origin)] as T[] },
+  return new AWSet<T>(state, own.origin)
+}
+
+class PerInstance<T, R> implements PerInstanceHandle<T, R> {
+  readonly #state: perInstanceType.PerInstanceState<T>
+  readonly #origin: number
+  constructor(state: perInstanceType.PerInstanceState<T>, origin: number) {
+    this.#state = state
+    this.#origin = origin
   }
+  set(value: T): void {
+    assertPlainData(value, 'perInstance.set')
+    perInstanceType.set(this.#state, this.#origin, value)
+  }
+  get local(): T | undefined { return perInstanceType.localValue(this.#state, this.#origin) }
+  get global(): R | undefined { return perInstanceType.globalValue(this.#state) as R | undefined }
+  byInstance(): Map<string, T> { return perInstanceType.byInstance(this.#state) }
 }
 
 export function perInstanceHandle<T, R>(state: perInstanceType.PerInstanceState<T>, own: OwnOrigin): PerInstanceHandle<T, R> {
-  const origin = own.origin
-  return {
-    set(value: T) {
-      assertPlainData(value, 'perInstance.set')
-      perInstanceType.set(state, origin, value)
-    },
-    get local() { return perInstanceType.localValue(state, origin) },
-    get global() { return perInstanceType.globalValue(state) as R | undefined },
-    byInstance: () => perInstanceType.byInstance(state),
-  }
+  return new PerInstance<T, R>(state, own.origin)
 }
 
 export function docHandle(state: DocState): DocHandle {
