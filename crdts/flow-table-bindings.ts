@@ -301,7 +301,12 @@ export function boundKey(state: FlowTableState, origin: number, ordinal: number,
 export function boundLife(state: FlowTableState, origin: number, ordinal: number, generation: number, before = Infinity): number {
   const bindings = state.bindings[origin]
   if (!bindings || ordinal < 0 || ordinal >= bindings.versions.length || bindings.slots[2 * ordinal] !== generation) return -1
-  return bindings.versions[ordinal]! < before ? bindings.lives[ordinal]! : -1
+  return before === Infinity || bindings.versions[ordinal]! < before ? bindings.lives[ordinal]! : -1
+}
+
+/** The life recorded with a binding of `origin` that `resolveCell` found held (it checked the generation). */
+export function heldLife(state: FlowTableState, origin: number, ordinal: number): number {
+  return state.bindings[origin]!.lives[ordinal]!
 }
 
 /** Remembers the local cell of a binding. */

@@ -13,7 +13,7 @@ import {
 import { absorbOrigin, dropOrigin } from './flow-table-fold.js'
 import { hashKey, hashPacked } from './key-index.js'
 import {
-  type BindingDelta, type KeyRef, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, boundLife, cacheCell, decodeBinding, encodeBinding, needsBinding,
+  type BindingDelta, type KeyRef, MISSING_BINDING, applyBinding, bindCell, bindingVersion, boundKey, boundLife, cacheCell, heldLife, decodeBinding, encodeBinding, needsBinding,
   readFlowKeyRef, readGeneration, readOrdinal, reserveBindings, resolveCell,
 } from './flow-table-bindings.js'
 
@@ -328,7 +328,8 @@ function applyFlowCell(state: FlowTableState, origin: number, version: number, d
     // a sweep re-created it, it has version 0 and a peer may still hold its old copy).
     if (cell >= 0 && (versionOf(state, cell) >= version || (flagsOf(state, cell) & DIRTY) !== 0)) return -1
   }
-  const life = delta.life >= 0 ? delta.life : boundLife(state, origin, delta.ordinal, delta.generation)
+  // A cell that names its binding found it held above (else it returned): its life is the binding's.
+  const life = delta.life >= 0 ? delta.life : delta.key === undefined ? heldLife(state, origin, delta.ordinal) : boundLife(state, origin, delta.ordinal, delta.generation)
   const writeVersion = delta.writeVersion >= 0 ? delta.writeVersion : version
   if (cell < 0) cell = allocateCell(state, entry, origin)
   state.links[cell * LINKS + LINK_ORDINAL] = delta.ordinal
