@@ -80,6 +80,47 @@ describe('folds and the frame size', () => {
     expect(a.stats().bytesSent + b.stats().bytesSent + d.stats().bytesSent - before).toBeLessThan(100 * 1024)
   })
 
+  it.each([1, 2, 3])('a fold batch whose heir crashes while its peers gather it: the survivors agree and go quiet, and keep the pieces (seed %i)', async (seed) => {
+    const sim = createSimulation({ seed, latencyMs: [1, 5] })
+    const gossip = { intervalMs: 20, failureTimeoutMs: 200, leaveTimeoutMs: 1000, maxFrameBytes: 16 << 10 }
+    const ids = ['a', 'b', 'c', 'd']
+    const replicas = ids.map((id) => sim.spawn(Flows, { id, gossip })) as FlowsReplica[]
+    const [, , c, d] = replicas as [FlowsReplica, FlowsReplica, FlowsReplica, FlowsReplica]
+    for (let i = 0; i < 5000; i++) c.state.flows.entry(key(0, i)).packets.increment(2)
+    for (let i = 0; i < 500; i++) d.state.flows.entry(key(2, i)).packets.increment(1)
+    sim.runUntilConverged({ maxMs: 20_000 })
+    // c leaves; as soon as a peer holds some pieces of the fold's batch and none applied it yet,
+    // the heir crashes: the rest of the batch is lost with it.
+    const gathering = (replica: FlowsReplica): number => (replica as unknown as { gossip: { gathering: Map<number, unknown> } }).gossip.gathering.size
+    const leaving = c.leave()
+    let heir: FlowsReplica | undefined
+    for (let ms = 0; ms < 5_000 && heir === undefined; ms += 2) {
+      sim.advance(2)
+      const live = replicas.filter((replica) => replica !== c && sim.replica(replica.id) === replica)
+      const folder = live.find((replica) => originIds(replica).includes(`${replica.id}+heir`))
+      if (folder !== undefined && live.some((replica) => replica !== folder && gathering(replica) > 0)) heir = folder
+    }
+    await leaving
+    expect(heir, 'no peer was caught gathering the batch').toBeDefined()
+    sim.crash(heir!.id)
+    const survivors = replicas.filter((replica) => replica !== c && replica !== heir)
+    sim.runUntilConverged({ maxMs: 30_000 })
+    sim.advance(5_000)
+    sim.runUntilConverged({ maxMs: 30_000 })
+    // Nothing lost, nothing counted twice: c's changes stay under c where the fold never arrived.
+    for (const replica of survivors) {
+      expect(packets(replica), replica.id).toBe(10_500)
+      expect(originIds(replica), replica.id).toContain('c')
+    }
+    // The limit (docs/compaction.md): a crashed heir is never folded, so the pieces of its batch
+    // are kept; the replica that holds them reports them, and its peers send it nothing more for
+    // them. The group is as quiet as one without a kept batch.
+    expect(survivors.map(gathering).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0)
+    const before = survivors.reduce((sum, replica) => sum + replica.stats().bytesSent, 0)
+    sim.advance(1_000)
+    expect(survivors.reduce((sum, replica) => sum + replica.stats().bytesSent, 0) - before).toBeLessThan(40 * 1024)
+  }, 60_000)
+
   it('a departed origin larger than half of what peers gather is not folded: kept, reported once, and the group goes quiet', async () => {
     const sim = createSimulation({ seed: 7, latencyMs: [1, 5] })
     // Peers gather a batch from 64 frames' worth of bytes at most: 256 KiB here.
