@@ -61,15 +61,54 @@ export type CustomHandle<W, G, L> = {
   readonly [K in keyof W]: (...args: CustomWriteArgs<W[K]>) => void
 }
 
+const STATE = Symbol('state')
+const ORIGIN = Symbol('origin')
+const CONTEXT = Symbol('context')
+
+interface HandleBase {
+  readonly [STATE]: customType.CustomState<unknown>
+  readonly [ORIGIN]: number
+  readonly [CONTEXT]: customType.WriteContext<unknown>
+}
+
+type HandleClass = new (state: customType.CustomState<unknown>, origin: number) => HandleBase
+
+/**
+ * Handle classes by custom type: the type's writes as methods on the prototype, made once per
+ * type. Every replica's handle of the type then shares one function per write, so a call site
+ * such as `state.maximum.offer(n)` sees one target however many replicas a process runs, and V8
+ * can inline it (src/handles.ts).
+ */
+const handleClasses = new WeakMap<object, HandleClass>()
+
+function handleClassOf(type: customType.CustomState<unknown>['type']): HandleClass {
+  let Handle = handleClasses.get(type)
+  if (Handle !== undefined) return Handle
+  Handle = class implements HandleBase {
+    declare readonly [STATE]: customType.CustomState<unknown>
+    declare readonly [ORIGIN]: number
+    declare readonly [CONTEXT]: customType.WriteContext<unknown>
+    constructor(state: customType.CustomState<unknown>, origin: number) {
+      this[STATE] = state
+      this[ORIGIN] = origin
+      this[CONTEXT] = customType.writeContext(state, origin)
+      Object.freeze(this)
+    }
+  }
+  for (const name of Object.keys(type.writes)) {
+    Object.defineProperty(Handle.prototype, name, {
+      value: function (this: HandleBase, ...args: unknown[]) { customType.applyWrite(this[STATE], this[ORIGIN], this[CONTEXT], name, args) },
+      enumerable: true,
+    })
+  }
+  Object.defineProperty(Handle.prototype, 'local', { get(this: HandleBase) { return customType.localValue(this[STATE], this[ORIGIN]) }, enumerable: true })
+  Object.defineProperty(Handle.prototype, 'global', { get(this: HandleBase) { return customType.globalValue(this[STATE]) }, enumerable: true })
+  handleClasses.set(type, Handle)
+  return Handle
+}
+
 /** A handle over `state` writing as `origin`. */
 export function customHandle<S, W extends CustomWrites<S>, G, L>(state: customType.CustomState<S>, own: { readonly origin: number }): CustomHandle<W, G, L> {
-  const origin = own.origin
-  const context = customType.writeContext(state, origin)
-  const handle: Record<string, unknown> = {}
-  for (const name of Object.keys(state.type.writes)) {
-    handle[name] = (...args: unknown[]) => customType.applyWrite(state, origin, context, name, args)
-  }
-  Object.defineProperty(handle, 'local', { get: () => customType.localValue(state, origin), enumerable: true })
-  Object.defineProperty(handle, 'global', { get: () => customType.globalValue(state), enumerable: true })
-  return Object.freeze(handle) as CustomHandle<W, G, L>
+  const Handle = handleClassOf(state.type as customType.CustomState<unknown>['type'])
+  return new Handle(state as customType.CustomState<unknown>, own.origin) as unknown as CustomHandle<W, G, L>
 }
