@@ -312,10 +312,15 @@ export class GossipEngine implements SlotDecoder {
     this.roundDocUpdates = this.host.fields.map((field) => (field.doc ? docType.takePending(field.doc) : null))
   }
 
-  /** Opens an exchange with a peer (`null`: a seed we know only by address). */
-  push(peer: PeerRef | null, address: string): void {
+  /**
+   * Opens an exchange with a peer (`null`: a seed we know only by address). A push to a peer
+   * never heard from, or believed failed (`probe`), carries no changes, only the vector: a peer
+   * that answers asks for what it lacks. Changes pushed to a crashed peer are never reported
+   * held, so they would be sent again every few rounds for as long as it stays a member.
+   */
+  push(peer: PeerRef | null, address: string, probe = false): void {
     const belief = peer === null ? undefined : this.beliefs.get(peerKey(peer.id, peer.incarnation))
-    if (peer === null || belief === undefined) {
+    if (peer === null || belief === undefined || probe) {
       this.host.send(address, this.buildFrame(FrameKind.Push, belief, null, false))
       return
     }

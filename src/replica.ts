@@ -481,31 +481,31 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     this.gossip.maintainFolds(this.membership.alivePeers())
     this.membership.prune(now, this.config.foldRetentionMs)
     this.gossip.collectDocUpdates()
-    for (const target of this.chooseTargets()) this.gossip.push(target.peer, target.address)
+    for (const target of this.chooseTargets()) this.gossip.push(target.peer, target.address, target.probe)
     this.pruneStampTimes()
     if (this.status === 'leaving') this.checkHandoff(true)
     if (reschedule) this.scheduleRound()
   }
 
-  private chooseTargets(): { peer: PeerRef | null; address: string }[] {
+  private chooseTargets(): { peer: PeerRef | null; address: string; probe: boolean }[] {
     const peers = this.membership.livePeers()
-    const chosen: { peer: PeerRef | null; address: string }[] = []
+    const chosen: { peer: PeerRef | null; address: string; probe: boolean }[] = []
     for (let i = peers.length - 1; i > 0; i--) {
       const j = Math.floor(this.randomSource() * (i + 1))
       ;[peers[i], peers[j]] = [peers[j]!, peers[i]!]
     }
-    for (const peer of peers.slice(0, this.config.fanout)) chosen.push({ peer, address: peer.address })
-    // Now and then try a peer believed failed, so a healed partition finds its way back.
+    for (const peer of peers.slice(0, this.config.fanout)) chosen.push({ peer, address: peer.address, probe: false })
+    // Now and then probe a peer believed failed, so a healed partition finds its way back.
     const suspected = this.membership.suspectedPeers()
     if (suspected.length > 0 && this.randomSource() < 0.5) {
       const peer = suspected[Math.floor(this.randomSource() * suspected.length)]!
-      chosen.push({ peer, address: peer.address })
+      chosen.push({ peer, address: peer.address, probe: true })
     }
     // Seeds: always when alone, otherwise now and then, so separately started groups merge.
     const seeds = this.transport?.seeds().filter((address) => address !== this.address) ?? []
     if (seeds.length > 0 && (chosen.length === 0 || this.randomSource() < 0.1)) {
       const address = seeds[Math.floor(this.randomSource() * seeds.length)]!
-      if (!chosen.some((target) => target.address === address)) chosen.push({ peer: null, address })
+      if (!chosen.some((target) => target.address === address)) chosen.push({ peer: null, address, probe: true })
     }
     return chosen
   }
