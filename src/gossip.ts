@@ -155,8 +155,11 @@ export class GossipEngine implements SlotDecoder {
    * reports do not catch up within `RESEND_AFTER_ROUNDS` rounds, the push falls back to them.
    */
   private readonly pushed = new Map<string, { to: number[]; at: number[] }>()
-  /** Each origin's vector entry at the start of the previous round, and of this one. */
-  private readonly settled: number[] = []
+  /**
+   * Each origin's vector entry at the start of the previous round, and of this one: a push
+   * carries the own (and heir) origin's changes after the first (`writeGroups`).
+   */
+  private readonly previousRound: number[] = []
   private readonly lastRoundKnown: number[] = []
   /** Folds of departed origins this replica made or learnt (docs/compaction.md). */
   readonly folds = new FoldRegistry()
@@ -199,7 +202,7 @@ export class GossipEngine implements SlotDecoder {
 
   /** A forgotten origin's number now names a new origin: nothing said of the old one may stay. */
   private resetOrigin(origin: number): void {
-    this.settled[origin] = 0
+    this.previousRound[origin] = 0
     this.lastRoundKnown[origin] = 0
     this.compactAt[origin] = this.host.config.compactLogsAt
     this.uncheckedCompactions[origin] = 0
@@ -302,11 +305,9 @@ export class GossipEngine implements SlotDecoder {
   /** Takes this round's local doc edits (pushed to every target of the round). */
   collectDocUpdates(): void {
     this.groupCache.clear()
-    // Pushes forward another origin's changes a round after we learnt them: by then the origin
-    // itself has pushed them to its own targets, and a peer that still lacks them asks.
     const known = this.host.origins.known
     for (let origin = 0; origin < known.length; origin++) {
-      this.settled[origin] = this.lastRoundKnown[origin] ?? 0
+      this.previousRound[origin] = this.lastRoundKnown[origin] ?? 0
       this.lastRoundKnown[origin] = known[origin]!
     }
     this.roundDocUpdates = this.host.fields.map((field) => (field.doc ? docType.takePending(field.doc) : null))
@@ -325,15 +326,25 @@ export class GossipEngine implements SlotDecoder {
       return
     }
     const key = peerKey(peer.id, peer.incarnation)
+    const start = this.withSent(key, belief, RESEND_AFTER_ROUNDS * this.host.config.intervalMs)
+    this.host.send(address, this.buildFrame(FrameKind.Push, start, null, true, this.recordSent(key)))
+  }
+
+  /**
+   * `belief` raised to what our frames carried to the peer in the last `withinMs`: those
+   * changes are on their way, or lost (then the peer's later reports still lack them, and once
+   * `withinMs` passed they are sent again).
+   */
+  private withSent(key: string, belief: number[], withinMs: number): number[] {
+    const pushed = this.pushed.get(key)
+    if (pushed === undefined) return belief
     const now = this.host.now()
-    const pushed = this.pushed.get(key) ?? { to: [], at: [] }
     const start = belief.slice()
-    const horizon = RESEND_AFTER_ROUNDS * this.host.config.intervalMs
     for (let origin = 0; origin < pushed.to.length; origin++) {
       const sent = pushed.to[origin]
-      if (sent !== undefined && now - pushed.at[origin]! < horizon && sent > (start[origin] ?? 0)) start[origin] = sent
+      if (sent !== undefined && now - pushed.at[origin]! < withinMs && sent > (start[origin] ?? 0)) start[origin] = sent
     }
-    this.host.send(address, this.buildFrame(FrameKind.Push, start, null, true, this.recordSent(key)))
+    return start
   }
 
   /** Tells live peers something final (a graceful leave): members and digest only. */
@@ -362,14 +373,18 @@ export class GossipEngine implements SlotDecoder {
 
     if (frame.kind === FrameKind.Push) {
       const docsDiffer = this.docsDiffer(peerDocs)
-      const peerLacks = this.peerLacks(belief) || docsDiffer
+      // A push that crossed ours on the way reports less than ours carried: answering it from
+      // its report alone sent those changes twice. What ours carried in the last round counts
+      // as held; a peer that still lacks it a round later gets it in the answer.
+      const holds = this.withSent(senderKey, belief, host.config.intervalMs)
+      const peerLacks = this.peerLacks(holds) || docsDiffer
       // Differing docs also ask for more: the pusher's answer then carries its step 2, so a
       // doc edit whose push was lost still reaches us within this exchange.
       const weLack = this.weLack(frame, local) || docsDiffer
       // A leaving peer waits for its heir to echo its leave: always answer one.
       const leaving = frame.members.some((member) => member.id === frame.senderId && member.incarnation === frame.senderIncarnation && member.status === STATUS_LEFT)
       if (peerLacks || weLack || leaving) {
-        host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, belief, peerDocs, true, this.recordSent(senderKey)))
+        host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, holds, peerDocs, true, this.recordSent(senderKey)))
       }
     } else if (frame.kind === FrameKind.ReplyWantsMore) {
       host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true, this.recordSent(senderKey)))
@@ -950,8 +965,15 @@ export class GossipEngine implements SlotDecoder {
           }
           continue
         }
-        const from = belief[origin] ?? 0
-        const to = pushing && origin !== host.ownOrigin && origin !== heir ? Math.min(host.origins.known[origin]!, this.settled[origin] ?? 0) : host.origins.known[origin]!
+        const own = origin === host.ownOrigin || origin === heir
+        // A push carries the changes its sender versioned since its last round, no others: a
+        // peer that lacks more sees so in the push's vector and asks, and the answer carries
+        // all it lacks. A push of everything a peer had not reported holding sent each change
+        // to every peer again and again until that peer happened to report to the sender: in a
+        // group of 32, a new flow reached each replica about 27 times (push-scope.test.ts).
+        if (pushing && !own) continue
+        const from = pushing ? Math.max(belief[origin] ?? 0, this.previousRound[origin] ?? 0) : belief[origin] ?? 0
+        const to = host.origins.known[origin]!
         if (to <= from) continue
         const remaining = budgetBytes - groupBytes
         if (remaining <= 32) break
