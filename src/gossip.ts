@@ -151,8 +151,9 @@ export class GossipEngine implements SlotDecoder {
   private readonly groupHead = encoding.createEncoder()
   /**
    * What our frames already carried to each peer (by origin: up to which version, and when).
-   * A push starts after that for a while instead of resending what is on its way; if the peer's
-   * reports do not catch up within `RESEND_AFTER_ROUNDS` rounds, the push falls back to them.
+   * A frame starts after that for a while instead of resending what is on its way (a push for
+   * `RESEND_AFTER_ROUNDS` rounds, an answer for one: `withSent`); if the peer's reports do not
+   * catch up by then, it falls back to them.
    */
   private readonly pushed = new Map<string, { to: number[]; at: number[] }>()
   /**
