@@ -20,9 +20,10 @@ function key(i: number): string {
 
 /**
  * Bytes the group sends, beyond its idle traffic, to spread `FLOWS` new flows written at one
- * replica to the others, per flow and receiver; and the virtual ms until every replica holds them.
+ * replica to the others, per flow and receiver; the bytes per flow of one copy (what a joiner
+ * then receives); and the virtual ms until every replica holds them.
  */
-function spread(size: number, seed: number): { bytesPerCopy: number; ms: number } {
+function spread(size: number, seed: number): { bytesPerCopy: number; copyBytes: number; ms: number } {
   const sim = createSimulation({ seed, latencyMs: [1, 5] })
   const gossip = { intervalMs: 20, failureTimeoutMs: 400 }
   const replicas = Array.from({ length: size }, (_, i) => sim.spawn(Flows, { id: `r${i}`, gossip })) as FlowsReplica[]
