@@ -7,21 +7,8 @@
  * a second for a few thousand flows.
  */
 import { describe, expect, it } from 'vitest'
-import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
 import { createSimulation } from '../../src/sim/index.js'
-
-const Flows = defineState({ flows: flowTable({ fields: { packets: counter(), bytes: counter() } }) })
-type FlowsReplica = Replica<typeof Flows.fields>
-
-function key(writer: number, i: number): string {
-  return `10.${writer}.${i >> 8}.${i & 255}:1234>10.1.0.1:80/6`
-}
-
-function packets(replica: FlowsReplica): number {
-  let sum = 0
-  for (const [, handles] of replica.state.flows) sum += handles.packets.global
-  return sum
-}
+import { Flows, type FlowsReplica, flowKey as key, flowPackets as packets } from './support.js'
 
 describe('a peer that crashes before its peers know what it holds', () => {
   it.each([[1, 7], [2, 21], [3, 35]])('is not sent its changes again and again by its survivors (seed %i, crash %i ms after the writes)', (seed, afterMs) => {

@@ -6,23 +6,8 @@
  * folded at all.
  */
 import { describe, expect, it } from 'vitest'
-import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
 import { createSimulation, type Simulation } from '../../src/sim/index.js'
-import { originIds } from './support.js'
-
-const Flows = defineState({ flows: flowTable({ fields: { packets: counter(), bytes: counter() } }) })
-type FlowsReplica = Replica<typeof Flows.fields>
-
-function key(prefix: number, i: number): string {
-  return `10.${prefix}.${i >> 8}.${i & 255}:1234>10.1.0.1:80/6`
-}
-
-function packets(replica: FlowsReplica): number {
-  let sum = 0
-  for (const [, handles] of replica.state.flows) sum += handles.packets.global
-  return sum
-}
-
+import { Flows, type FlowsReplica, flowKey as key, flowPackets as packets, originIds } from './support.js'
 
 async function leave(sim: Simulation, replica: FlowsReplica, during: () => void = () => {}): Promise<void> {
   const leaving = replica.leave()

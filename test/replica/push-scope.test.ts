@@ -6,17 +6,10 @@
  * from about ten peers (27 in a group of 32).
  */
 import { describe, expect, it } from 'vitest'
-import { counter, defineState, flowTable, type Replica } from '../../src/index.js'
 import { createSimulation } from '../../src/sim/index.js'
-
-const Flows = defineState({ flows: flowTable({ fields: { packets: counter(), bytes: counter() } }) })
-type FlowsReplica = Replica<typeof Flows.fields>
+import { Flows, type FlowsReplica, flowKey } from './support.js'
 
 const FLOWS = 2_000
-
-function key(i: number): string {
-  return `10.0.${i >> 8}.${i & 255}:1234>10.1.0.1:80/6`
-}
 
 /**
  * Bytes the group sends, beyond its idle traffic, to spread `FLOWS` new flows written at one
@@ -35,7 +28,7 @@ function spread(size: number, seed: number): { bytesPerCopy: number; copyBytes: 
   const idlePerMs = (sent() - before) / 1_000
   before = sent()
   const start = sim.now()
-  for (let i = 0; i < FLOWS; i++) replicas[0]!.state.flows.entry(key(i)).packets.increment(1)
+  for (let i = 0; i < FLOWS; i++) replicas[0]!.state.flows.entry(flowKey(0, i)).packets.increment(1)
   sim.runUntilConverged({ maxMs: 20_000 })
   const ms = sim.now() - start
   for (const replica of replicas) expect(replica.state.flows.size, replica.id).toBe(FLOWS)

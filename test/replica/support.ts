@@ -166,3 +166,19 @@ export function originIds(replica: Replica<SchemaFields>): string[] {
   const origins = (replica as unknown as { origins: { listed: number[]; ids: string[] } }).origins
   return origins.listed.map((origin) => origins.ids[origin]!.replace('\u0000heir', '+heir')).sort()
 }
+
+/** Flows of two counters: the declaration of the fold and traffic tests. */
+export const Flows = defineState({ flows: flowTable({ fields: { packets: counter(), bytes: counter() } }) })
+export type FlowsReplica = Replica<typeof Flows.fields>
+
+/** The `i`th flow key under `prefix`: a canonical 5-tuple, so it travels packed. */
+export function flowKey(prefix: number, i: number): string {
+  return `10.${prefix}.${i >> 8}.${i & 255}:1234>10.1.0.1:80/6`
+}
+
+/** The sum of every flow's global packet count at `replica`. */
+export function flowPackets(replica: FlowsReplica): number {
+  let sum = 0
+  for (const [, handles] of replica.state.flows) sum += handles.packets.global
+  return sum
+}
