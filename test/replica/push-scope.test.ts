@@ -3,7 +3,7 @@
  * its last round, nothing of other origins. A peer that lacks more sees so in the push's vector
  * and asks. Before, a push carried everything its target had not reported holding, and a target
  * reports only to the peers it sends frames to: in a group of 16, every replica got a new flow
- * from about ten peers (27 in a group of 32).
+ * about ten times (about 27 times in a group of 32).
  */
 import { describe, expect, it } from 'vitest'
 import { createSimulation } from '../../src/sim/index.js'
