@@ -22,6 +22,7 @@ import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, groupChunks, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
+import { CatchUp } from './catch-up.js'
 import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
 import type { FrameFold, FrameGroup, OriginList } from './frame.js'
 
@@ -194,10 +195,13 @@ export class GossipEngine implements SlotDecoder {
   private droppedOriginReported = false
   /** Local origin numbers as wire numbers: the frame lists the origins that are not dropped. */
   private readonly wireOrigins: OriginCodec
+  /** The first exchange (src/catch-up.ts). */
+  readonly catchUp: CatchUp
 
   constructor(private readonly host: GossipHost) {
     const wire = host.origins.wire
     this.wireOrigins = { size: Number.MAX_SAFE_INTEGER, toWire: (origin) => wire[origin]!, toLocal: (ref) => ref }
+    this.catchUp = new CatchUp(2 * host.config.intervalMs, Math.max(2 * host.config.intervalMs, host.config.failureTimeoutMs / 2))
     host.origins.onReuse = (origin) => this.resetOrigin(origin)
   }
 
@@ -359,7 +363,7 @@ export class GossipEngine implements SlotDecoder {
     const now = host.now()
     for (const member of frame.members) host.membership.merge(member, now)
 
-    const { local, changed, peerDocs } = this.applyContent(frame)
+    const { local, changed, advanced, peerDocs } = this.applyContent(frame)
 
     const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
     const belief = this.beliefs.get(senderKey) ?? []
@@ -372,6 +376,8 @@ export class GossipEngine implements SlotDecoder {
     if (peerDocs.size > 0) this.peerDocDigests.set(senderKey, peerDocs)
     if (changed.size > 0) host.remoteChange(changed)
 
+    if (!this.catchUp.joined && this.joining(frame, local, advanced)) return
+
     if (frame.kind === FrameKind.Push) {
       const docsDiffer = this.docsDiffer(peerDocs)
       // A push that crossed ours on the way reports less than ours carried: answering it from
@@ -381,7 +387,7 @@ export class GossipEngine implements SlotDecoder {
       const peerLacks = this.peerLacks(holds) || docsDiffer
       // Differing docs also ask for more: the pusher's answer then carries its step 2, so a
       // doc edit whose push was lost still reaches us within this exchange.
-      const weLack = this.weLack(frame, local) || docsDiffer
+      const weLack = this.catchUp.joined && (this.weLack(frame, local) || docsDiffer)
       // A leaving peer waits for its heir to echo its leave: always answer one.
       const leaving = frame.members.some((member) => member.id === frame.senderId && member.incarnation === frame.senderIncarnation && member.status === STATUS_LEFT)
       if (peerLacks || weLack || leaving) {
@@ -390,6 +396,32 @@ export class GossipEngine implements SlotDecoder {
     } else if (frame.kind === FrameKind.ReplyWantsMore) {
       host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true, this.recordSent(senderKey)))
     }
+  }
+
+  /**
+   * A frame received before the first exchange is over (src/catch-up.ts): it ends it once this
+   * replica holds what the frame's sender reported. Until then, an answer that brought part of
+   * that is followed by an ask of its sender for the rest (true: the frame is dealt with), and a
+   * push of another peer is answered without asking it for anything, the ask being on its way
+   * elsewhere (false for a push: it is answered as usual, but `catchUp.joined` stays false).
+   */
+  private joining(frame: ParsedFrame, local: number[], advanced: boolean): boolean {
+    const host = this.host
+    if (!this.weLack(frame, local)) {
+      this.catchUp.done()
+      return false
+    }
+    if (frame.kind === FrameKind.Push) return false
+    // An answer that moved no origin on (what it lacks was not sent): the usual rounds take over.
+    if (!advanced) {
+      this.catchUp.done()
+      return false
+    }
+    // The ask answers a frame that asked us for more too: it carries what that peer lacks.
+    const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
+    host.send(frame.senderAddress, this.buildFrame(FrameKind.ReplyWantsMore, this.beliefs.get(senderKey), null, true, this.recordSent(senderKey)))
+    this.catchUp.askedForMore(host.now())
+    return true
   }
 
   /**
@@ -647,7 +679,7 @@ export class GossipEngine implements SlotDecoder {
   }
 
   /** Applies a frame's changes and doc messages; returns the local origins it names and what changed. */
-  private applyContent(frame: ParsedFrame): { local: number[]; changed: Set<number>; peerDocs: Map<number, docType.DocDigest> } {
+  private applyContent(frame: ParsedFrame): { local: number[]; changed: Set<number>; advanced: boolean; peerDocs: Map<number, docType.DocDigest> } {
     const host = this.host
     const now = host.now()
     // Folded origins map to -1: what a frame still carries of them is ignored.
@@ -660,6 +692,7 @@ export class GossipEngine implements SlotDecoder {
     }
     const codec: OriginCodec = { size: local.length, toWire: (origin) => origin, toLocal: (ref) => local[ref]! }
     const changed = new Set<number>()
+    let advanced = false
     const pools = this.framePools.get(frame)
     for (let index = 0; index < frame.groups.length; index++) {
       const group = frame.groups[index]!
@@ -669,7 +702,10 @@ export class GossipEngine implements SlotDecoder {
       if (group.from > host.origins.known[origin]!) continue
       if (group.slotsByField !== null) this.makeRoom(origin, group.slotCount, group.slotsByField)
       const limit = this.applyGroup(frame, group, origin, codec, changed, pools?.[index])
-      if (limit > host.origins.known[origin]!) host.origins.known[origin] = limit
+      if (limit > host.origins.known[origin]!) {
+        host.origins.known[origin] = limit
+        advanced = true
+      }
       if (limit < group.to && limit === host.origins.known[origin]) this.startBatch(frame, group, origin, local)
     }
     this.discard(frame)
@@ -687,7 +723,7 @@ export class GossipEngine implements SlotDecoder {
       if (section.digest) peerDocs.set(section.field, section.digest)
     }
 
-    return { local, changed, peerDocs }
+    return { local, changed, advanced, peerDocs }
   }
 
   /**

@@ -488,6 +488,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
   }
 
   private chooseTargets(): { peer: PeerRef | null; address: string; probe: boolean }[] {
+    if (!this.gossip.catchUp.joined && this.status === 'running') return this.joinTarget()
     const peers = this.membership.livePeers()
     const chosen: { peer: PeerRef | null; address: string; probe: boolean }[] = []
     for (let i = peers.length - 1; i > 0; i--) {
@@ -508,6 +509,24 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
       if (!chosen.some((target) => target.address === address)) chosen.push({ peer: null, address, probe: true })
     }
     return chosen
+  }
+
+  /**
+   * Before the first exchange is over (src/catch-up.ts), one peer at a time: a live peer if
+   * one is known, otherwise a seed; none while an ask is on its way.
+   */
+  private joinTarget(): { peer: PeerRef | null; address: string; probe: boolean }[] {
+    const now = this.scheduler.now()
+    const catchUp = this.gossip.catchUp
+    if (catchUp.awaiting(now)) return []
+    const peers = this.membership.livePeers()
+    const seeds = peers.length > 0 ? [] : this.transport?.seeds().filter((address) => address !== this.address) ?? []
+    const count = peers.length + seeds.length
+    if (count === 0) return []
+    catchUp.asked(now)
+    const pick = Math.floor(this.randomSource() * count)
+    if (pick < peers.length) return [{ peer: peers[pick]!, address: peers[pick]!.address, probe: false }]
+    return [{ peer: null, address: seeds[pick - peers.length]!, probe: true }]
   }
 
   /**
