@@ -16,9 +16,15 @@ import { AuthError, DecodeError, ProtocolVersionError, SchemaMismatchError } fro
 import { type FrameKey, TAG_BYTES, tag, verify } from './auth.js'
 import { CHECKSUM_BYTES, checksumMatches, writeChecksum } from './checksum.js'
 import { type MemberRecord, STATUS_LEFT } from './membership.js'
+import { HEIR_SUFFIX, heirIdOf } from './folds.js'
 
 export const MAGIC = 0xe5
-export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSION = 4
+/**
+ * The version before, still read (a store written by it, a peer not yet upgraded): its frames
+ * differ only in naming every origin by id and incarnation.
+ */
+export const LEGACY_PROTOCOL_VERSION = 3
 const FLAG_AUTHENTICATED = 1
 const FLAG_CHECKSUM = 2
 export const HEADER_BYTES = 7
@@ -173,9 +179,25 @@ export function sealFrame(encoder: Encoder, key: FrameKey | null, parts = NO_PAR
   return sealed
 }
 
-export function writeMembers(encoder: Encoder, members: readonly MemberRecord[]): void {
+/**
+ * The members a frame lists, by `incarnation:id`, to their place in the list: an origin that is
+ * a listed member (or a listed member's heir origin) is written as a reference to it.
+ */
+export type MemberRefs = ReadonlyMap<string, number>
+
+const NO_MEMBER_REFS: MemberRefs = new Map()
+
+function memberKey(id: string, incarnation: number): string {
+  return `${incarnation}:${id}`
+}
+
+/** Writes the member list; returns the members' places for `writeOrigins`. */
+export function writeMembers(encoder: Encoder, members: readonly MemberRecord[]): MemberRefs {
   writeVarUint(encoder, members.length)
-  for (const member of members) {
+  const refs = new Map<string, number>()
+  for (let index = 0; index < members.length; index++) {
+    const member = members[index]!
+    refs.set(memberKey(member.id, member.incarnation), index)
     writeString(encoder, member.id)
     writeVarUint(encoder, member.incarnation)
     writeVarUint(encoder, member.heartbeat)
@@ -188,15 +210,28 @@ export function writeMembers(encoder: Encoder, members: readonly MemberRecord[])
       writeVarUint(encoder, member.heirFinal ?? 0)
     }
   }
+  return refs
 }
 
 const NO_FOLDS: readonly FrameFold[] = []
 
-export function writeOrigins(encoder: Encoder, origins: OriginList, foldsOf: (origin: number) => readonly FrameFold[] = () => NO_FOLDS): void {
+/**
+ * Writes the origins with their versions (the vector) and folds. An origin that is a member of
+ * `members` (the frame's member list) is written as `1 + 2·place`, its heir origin as
+ * `2 + 2·place`; any other as 0, its id and its incarnation.
+ */
+export function writeOrigins(encoder: Encoder, origins: OriginList, foldsOf: (origin: number) => readonly FrameFold[] = () => NO_FOLDS, members: MemberRefs = NO_MEMBER_REFS): void {
   writeVarUint(encoder, origins.listed.length)
   for (const origin of origins.listed) {
-    writeString(encoder, origins.ids[origin]!)
-    writeVarUint(encoder, origins.incarnations[origin]!)
+    const id = origins.ids[origin]!
+    const incarnation = origins.incarnations[origin]!
+    const heir = id.endsWith(HEIR_SUFFIX)
+    const place = members.size === 0 ? undefined : members.get(memberKey(heir ? id.slice(0, -HEIR_SUFFIX.length) : id, incarnation))
+    if (place === undefined) {
+      writeVarUint(encoder, 0)
+      writeString(encoder, id)
+      writeVarUint(encoder, incarnation)
+    } else writeVarUint(encoder, 1 + 2 * place + (heir ? 1 : 0))
     writeVarUint(encoder, origins.known[origin]!)
     const folds = foldsOf(origin)
     writeVarUint(encoder, folds.length)
@@ -218,7 +253,9 @@ export function parseFrame(bytes: Uint8Array, fingerprint: number, key: FrameKey
   if (bytes.length > limits.maxFrameBytes) throw new DecodeError(`frame of ${bytes.length} bytes exceeds the limit of ${limits.maxFrameBytes}`)
   if (bytes.length < HEADER_BYTES) throw new DecodeError(`frame of ${bytes.length} bytes is shorter than a header`)
   if (bytes[0] !== MAGIC) throw new DecodeError(`bad magic byte 0x${bytes[0]!.toString(16)}`)
-  if (bytes[1] !== PROTOCOL_VERSION) throw new ProtocolVersionError(`frame has protocol version ${bytes[1]}, this replica speaks ${PROTOCOL_VERSION}`)
+  if (bytes[1] !== PROTOCOL_VERSION && bytes[1] !== LEGACY_PROTOCOL_VERSION) {
+    throw new ProtocolVersionError(`frame has protocol version ${bytes[1]}, this replica speaks ${PROTOCOL_VERSION} (and reads ${LEGACY_PROTOCOL_VERSION})`)
+  }
   const flags = bytes[2]!
   if ((flags & ~(FLAG_AUTHENTICATED | FLAG_CHECKSUM)) !== 0 || flags === (FLAG_AUTHENTICATED | FLAG_CHECKSUM)) {
     throw new DecodeError(`unknown frame flags 0x${flags.toString(16)}`)
@@ -243,14 +280,14 @@ export function parseFrame(bytes: Uint8Array, fingerprint: number, key: FrameKey
     throw new SchemaMismatchError(`peer declared different state: schema fingerprint ${received.toString(16)}, expected ${fingerprint.toString(16)}`, fingerprint, received)
   }
   try {
-    return parseBody(reader, slots, bytes.length)
+    return parseBody(reader, slots, bytes.length, bytes[1]!)
   } catch (error) {
     if (error instanceof DecodeError) throw error
     throw new DecodeError(`malformed frame: ${(error as Error)?.message ?? String(error)}`, { cause: error })
   }
 }
 
-function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): ParsedFrame {
+function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number, version: number): ParsedFrame {
   const kind = reader.u8('frame kind')
   if (kind > FrameKind.Final) throw new DecodeError(`unknown frame kind ${kind}`)
   const senderId = reader.string('sender id', MAX_ID_BYTES)
@@ -276,8 +313,18 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number): Parse
   const originCount = reader.count(reader.remaining, 'origin count')
   const origins: FrameOrigin[] = []
   for (let i = 0; i < originCount; i++) {
-    const id = reader.string('origin id', MAX_ID_BYTES)
-    const incarnation = reader.varUint('origin incarnation')
+    let id: string
+    let incarnation: number
+    const ref = version === LEGACY_PROTOCOL_VERSION ? 0 : reader.varUint('origin reference')
+    if (ref === 0) {
+      id = reader.string('origin id', MAX_ID_BYTES)
+      incarnation = reader.varUint('origin incarnation')
+    } else {
+      const member = members[(ref - 1) >> 1]
+      if (member === undefined) throw new DecodeError(`origin names member ${(ref - 1) >> 1}, frame lists ${members.length}`)
+      id = (ref & 1) === 0 ? heirIdOf(member.id) : member.id
+      incarnation = member.incarnation
+    }
     const known = reader.varUint('origin version')
     const foldCount = reader.count(reader.remaining, 'fold count')
     const folds: FrameFold[] = []

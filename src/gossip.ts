@@ -655,8 +655,7 @@ export class GossipEngine implements SlotDecoder {
     encoding.writeVarString(encoder, host.id)
     writeVarUint(encoder, host.incarnation)
     encoding.writeVarString(encoder, '')
-    writeMembers(encoder, members)
-    writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, -1))
+    writeOrigins(encoder, host.origins, (heir) => this.appliedFolds(heir, -1), writeMembers(encoder, members))
     const groups: Uint8Array[] = []
     for (const index of host.origins.listed) {
       if (origin !== null && index !== origin) continue
@@ -965,9 +964,9 @@ export class GossipEngine implements SlotDecoder {
     encoding.writeVarString(encoder, host.id)
     writeVarUint(encoder, host.incarnation)
     encoding.writeVarString(encoder, host.address)
-    writeMembers(encoder, host.membership.gossipable(host.now()))
+    const members = writeMembers(encoder, host.membership.gossipable(host.now()))
     const peerHolds = withDeltas ? belief ?? [] : null
-    writeOrigins(encoder, this.reportedOrigins(), (heir) => this.appliedFolds(heir, peerHolds === null ? Number.MAX_SAFE_INTEGER : peerHolds[heir] ?? 0))
+    writeOrigins(encoder, this.reportedOrigins(), (heir) => this.appliedFolds(heir, peerHolds === null ? Number.MAX_SAFE_INTEGER : peerHolds[heir] ?? 0), members)
     const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
     const groups = this.writeGroups(withDeltas ? belief ?? [] : null, budget, kind === FrameKind.Push, onGroup)
     writeVarUint(encoder, groups.length)

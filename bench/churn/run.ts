@@ -106,10 +106,10 @@ function digestOf(replica: MonitorReplica): { bytes: number; origins: number; me
   const internals = replica as unknown as Internals
   const encoder = encoding.createEncoder()
   const members = internals.membership.gossipable(sim.now())
-  writeMembers(encoder, members)
+  const refs = writeMembers(encoder, members)
   // As in a frame to a stable peer that holds every heir origin through its last version.
   const foldsOf = (heir: number) => (replica as unknown as { gossip: { appliedFolds(heir: number, peerHolds: number): never[] } }).gossip.appliedFolds(heir, Number.MAX_SAFE_INTEGER)
-  writeOrigins(encoder, internals.origins, foldsOf)
+  writeOrigins(encoder, internals.origins, foldsOf, refs)
   return { bytes: encoding.length(encoder), origins: internals.origins.heldCount, members: members.length }
 }
 

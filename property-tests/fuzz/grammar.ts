@@ -250,14 +250,15 @@ function writeFrame(frame: FrameChoice, corpus: Corpus, key: FrameKey | null): U
   writeString(encoder, frame.sender.id)
   writeVarUint(encoder, frame.sender.incarnation)
   writeString(encoder, frame.sender.address)
-  writeMembers(encoder, frame.members)
+  // Origins that are listed members are written as references to them, as replicas do.
+  const members = writeMembers(encoder, frame.members)
   const origins = frame.origins
   writeOrigins(encoder, {
     listed: origins.map((_, index) => index),
     ids: origins.map((origin) => origin.id),
     incarnations: origins.map((origin) => origin.incarnation),
     known: origins.map((origin) => origin.known),
-  }, (index) => origins[index]!.folds)
+  }, (index) => origins[index]!.folds, members)
   // A well-formed frame has at most one group per origin it lists, each naming a listed origin.
   const groups = frame.hostile ? frame.groups : frame.groups.slice(0, origins.length).map((group) => ({ ...group, originRef: group.originRef % origins.length }))
   writeVarUint(encoder, skewed(groups.length, frame.groupSkew))
