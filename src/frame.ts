@@ -15,7 +15,7 @@ import type { OriginCodec } from '../crdts/slot-type.js'
 import { AuthError, DecodeError, ProtocolVersionError, SchemaMismatchError } from './errors.js'
 import { type FrameKey, TAG_BYTES, tag, verify } from './auth.js'
 import { CHECKSUM_BYTES, checksumMatches, writeChecksum } from './checksum.js'
-import { type MemberRecord, STATUS_LEFT } from './membership.js'
+import { type MemberRecord, STATUS_ALIVE, STATUS_LEFT } from './membership.js'
 import { HEIR_SUFFIX, heirIdOf } from './folds.js'
 
 export const MAGIC = 0xe5
@@ -191,8 +191,17 @@ function memberKey(id: string, incarnation: number): string {
   return `${incarnation}:${id}`
 }
 
-/** Writes the member list; returns the members' places for `writeOrigins`. */
-export function writeMembers(encoder: Encoder, members: readonly MemberRecord[]): MemberRefs {
+/**
+ * Status bit of a member record whose address is left out: the sender's own (the frame's sender
+ * field has it), or one the frame's receiver listed in its last frame to the sender.
+ */
+const ADDRESS_OMITTED = 2
+
+/**
+ * Writes the member list; returns the members' places for `writeOrigins`. `omitAddress`: the
+ * live members whose address the receiver knows (`ADDRESS_OMITTED`).
+ */
+export function writeMembers(encoder: Encoder, members: readonly MemberRecord[], omitAddress?: (member: MemberRecord) => boolean): MemberRefs {
   writeVarUint(encoder, members.length)
   const refs = new Map<string, number>()
   for (let index = 0; index < members.length; index++) {
@@ -201,6 +210,10 @@ export function writeMembers(encoder: Encoder, members: readonly MemberRecord[])
     writeString(encoder, member.id)
     writeVarUint(encoder, member.incarnation)
     writeVarUint(encoder, member.heartbeat)
+    if (member.status === STATUS_ALIVE && omitAddress?.(member)) {
+      writeU8(encoder, member.status | ADDRESS_OMITTED)
+      continue
+    }
     writeU8(encoder, member.status)
     writeString(encoder, member.address)
     if (member.status === STATUS_LEFT) {
@@ -301,6 +314,12 @@ function parseBody(reader: Reader, slots: SlotDecoder, sizeBytes: number, versio
     const incarnation = reader.varUint('member incarnation')
     const heartbeat = reader.varUint('member heartbeat')
     const status = reader.u8('member status')
+    if (status === (STATUS_ALIVE | ADDRESS_OMITTED) && version !== LEGACY_PROTOCOL_VERSION) {
+      // The sender's own record takes the address of the frame's sender field.
+      if (id === senderId && incarnation === senderIncarnation) members.push({ id, incarnation, heartbeat, status: STATUS_ALIVE, address: senderAddress })
+      else members.push({ id, incarnation, heartbeat, status: STATUS_ALIVE, address: '', addressOmitted: true })
+      continue
+    }
     if (status > 1) throw new DecodeError(`member ${JSON.stringify(id)} has unknown status ${status}`)
     const address = reader.string('member address', MAX_ID_BYTES)
     if (status === STATUS_LEFT) {

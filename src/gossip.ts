@@ -20,7 +20,7 @@ import type { FrameKey } from './auth.js'
 import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
 import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, groupChunks, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
-import { type MemberRecord, type Membership, STATUS_LEFT } from './membership.js'
+import { type MemberRecord, type Membership, STATUS_ALIVE, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
 import { CatchUp } from './catch-up.js'
 import { type FoldRecord, FoldRegistry, HEIR_SUFFIX, heirIdOf } from './folds.js'
@@ -128,6 +128,11 @@ interface GatheredBatch {
 
 
 export class GossipEngine implements SlotDecoder {
+  /**
+   * The live members each peer listed in its last frame to us, as `incarnation:id` (built from
+   * the frame's list when first needed): a frame to that peer leaves their addresses out.
+   */
+  private readonly listedBy = new Map<string, readonly MemberRecord[] | Set<string>>()
   /**
    * What each peer told us it holds, by local origin. Keyed by peer id *and* incarnation: a
    * restarted peer has lost its memory and must not be taken for its former self.
@@ -327,12 +332,12 @@ export class GossipEngine implements SlotDecoder {
   push(peer: PeerRef | null, address: string, probe = false): void {
     const belief = peer === null ? undefined : this.beliefs.get(peerKey(peer.id, peer.incarnation))
     if (peer === null || belief === undefined || probe) {
-      this.host.send(address, this.buildFrame(FrameKind.Push, belief, null, false))
+      this.host.send(address, this.buildFrame(FrameKind.Push, belief, null, false, peer === null ? null : peerKey(peer.id, peer.incarnation)))
       return
     }
     const key = peerKey(peer.id, peer.incarnation)
     const start = this.withSent(key, belief, RESEND_AFTER_ROUNDS * this.host.config.intervalMs)
-    this.host.send(address, this.buildFrame(FrameKind.Push, start, null, true, this.recordSent(key)))
+    this.host.send(address, this.buildFrame(FrameKind.Push, start, null, true, key, this.recordSent(key)))
   }
 
   /**
@@ -354,7 +359,7 @@ export class GossipEngine implements SlotDecoder {
 
   /** Tells live peers something final (a graceful leave): members and digest only. */
   announce(address: string): void {
-    this.host.send(address, this.buildFrame(FrameKind.Final, undefined, null, false))
+    this.host.send(address, this.buildFrame(FrameKind.Final, undefined, null, false, null))
   }
 
   /** Applies a validated frame and answers it when the protocol says so. */
@@ -373,6 +378,7 @@ export class GossipEngine implements SlotDecoder {
       if ((belief[origin] ?? 0) < frame.origins[ref]!.known) belief[origin] = frame.origins[ref]!.known
     }
     this.beliefs.set(senderKey, belief)
+    this.listedBy.set(senderKey, frame.members)
     if (peerDocs.size > 0) this.peerDocDigests.set(senderKey, peerDocs)
     if (changed.size > 0) host.remoteChange(changed)
 
@@ -391,10 +397,10 @@ export class GossipEngine implements SlotDecoder {
       // A leaving peer waits for its heir to echo its leave: always answer one.
       const leaving = frame.members.some((member) => member.id === frame.senderId && member.incarnation === frame.senderIncarnation && member.status === STATUS_LEFT)
       if (peerLacks || weLack || leaving) {
-        host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, holds, peerDocs, true, this.recordSent(senderKey)))
+        host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, holds, peerDocs, true, senderKey, this.recordSent(senderKey)))
       }
     } else if (frame.kind === FrameKind.ReplyWantsMore) {
-      host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true, this.recordSent(senderKey)))
+      host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true, senderKey, this.recordSent(senderKey)))
     }
   }
 
@@ -419,7 +425,7 @@ export class GossipEngine implements SlotDecoder {
     }
     // The ask answers a frame that asked us for more too: it carries what that peer lacks.
     const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
-    host.send(frame.senderAddress, this.buildFrame(FrameKind.ReplyWantsMore, this.beliefs.get(senderKey), null, true, this.recordSent(senderKey)))
+    host.send(frame.senderAddress, this.buildFrame(FrameKind.ReplyWantsMore, this.beliefs.get(senderKey), null, true, senderKey, this.recordSent(senderKey)))
     this.catchUp.askedForMore(host.now())
     return true
   }
@@ -505,9 +511,9 @@ export class GossipEngine implements SlotDecoder {
    * ever lived.
    */
   private forgetDepartedPeers(peers: readonly PeerRef[]): void {
-    if (this.beliefs.size <= peers.length && this.pushed.size <= peers.length) return
+    if (this.beliefs.size <= peers.length && this.pushed.size <= peers.length && this.listedBy.size <= peers.length) return
     const keep = new Set(peers.map((peer) => peerKey(peer.id, peer.incarnation)))
-    for (const map of [this.beliefs, this.pushed, this.peerDocDigests] as Map<string, unknown>[]) {
+    for (const map of [this.beliefs, this.pushed, this.peerDocDigests, this.listedBy] as Map<string, unknown>[]) {
       for (const key of map.keys()) if (!keep.has(key)) map.delete(key)
     }
   }
@@ -951,7 +957,7 @@ export class GossipEngine implements SlotDecoder {
    * A frame for a peer: members, our origins with our vector, the changes the peer lacks by
    * `belief` (none when `withDeltas` is false), and doc sync sections.
    */
-  private buildFrame(kind: FrameKind, belief: number[] | undefined, peerDocs: Map<number, docType.DocDigest> | null, withDeltas: boolean, onGroup?: (origin: number, coveredTo: number) => void): Uint8Array {
+  private buildFrame(kind: FrameKind, belief: number[] | undefined, peerDocs: Map<number, docType.DocDigest> | null, withDeltas: boolean, to: string | null, onGroup?: (origin: number, coveredTo: number) => void): Uint8Array {
     const host = this.host
     // An answer to a peer that holds all our versioned changes carries none of ours: it leaves
     // our newest writes unversioned, for our next round. Versioning them here gave this peer
@@ -964,7 +970,7 @@ export class GossipEngine implements SlotDecoder {
     encoding.writeVarString(encoder, host.id)
     writeVarUint(encoder, host.incarnation)
     encoding.writeVarString(encoder, host.address)
-    const members = writeMembers(encoder, host.membership.gossipable(host.now()))
+    const members = writeMembers(encoder, host.membership.gossipable(host.now()), this.addressKnown(to))
     const peerHolds = withDeltas ? belief ?? [] : null
     writeOrigins(encoder, this.reportedOrigins(), (heir) => this.appliedFolds(heir, peerHolds === null ? Number.MAX_SAFE_INTEGER : peerHolds[heir] ?? 0), members)
     const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
@@ -975,6 +981,26 @@ export class GossipEngine implements SlotDecoder {
     const docs = encoding.createEncoder()
     this.writeDocs(docs, used, kind, peerDocs)
     return sealFrame(encoder, host.key, [...groups, docs])
+  }
+
+  /**
+   * Members whose address a frame to peer `to` leaves out: the sender itself (the frame's sender
+   * field has it), and the live members that peer listed in its last frame to us.
+   */
+  private addressKnown(to: string | null): (member: MemberRecord) => boolean {
+    const host = this.host
+    const self = (member: MemberRecord) => member.id === host.id && member.incarnation === host.incarnation
+    if (to === null) return self
+    let listed = this.listedBy.get(to)
+    if (listed === undefined) return self
+    // A peer lists only members it holds a record of, address included.
+    if (!(listed instanceof Set)) {
+      const keys = new Set<string>()
+      for (const member of listed) if (member.status === STATUS_ALIVE) keys.add(peerKey(member.id, member.incarnation))
+      this.listedBy.set(to, (listed = keys))
+    }
+    const keys = listed
+    return (member) => self(member) || keys.has(peerKey(member.id, member.incarnation))
   }
 
   private docBytesEstimate(): number {

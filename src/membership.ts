@@ -28,6 +28,11 @@ export interface MemberRecord {
   final?: number
   /** Last version of the member's heir origin (what it had taken over itself). */
   heirFinal?: number
+  /**
+   * Read from a frame that left the address out (its receiver knows it: docs/protocol.md,
+   * "Frame format"); `address` is then ''. Such a record only updates a member known already.
+   */
+  addressOmitted?: true
 }
 
 interface LocalMember extends MemberRecord {
@@ -72,8 +77,12 @@ export class Membership {
         if (record.status !== STATUS_LEFT && record.heartbeat <= current.heartbeat) return false
       }
     }
+    // Without its address, a record of a member not known at this incarnation cannot be used:
+    // a frame that carries it whole comes along (its sender did not see this replica list it).
+    if (record.addressOmitted && (current === undefined || current.incarnation !== record.incarnation)) return false
     const wasLive = current?.live ?? false
-    const next: LocalMember = { ...record, progressAt: now, live: record.status === STATUS_ALIVE }
+    const { addressOmitted, ...fields } = record
+    const next: LocalMember = { ...fields, address: addressOmitted ? current!.address : record.address, progressAt: now, live: record.status === STATUS_ALIVE }
     this.members.set(record.id, next)
     if (next.live && !wasLive) this.emit({ type: 'join', id: record.id })
     if (!next.live && wasLive) this.emit({ type: 'leave', id: record.id, reason: 'left' })

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util'
 import * as encoding from 'lib0/encoding'
 import { createSimulation, type Simulation } from '../../src/sim/index.js'
 import { writeMembers, writeOrigins } from '../../src/frame.js'
-import type { Membership } from '../../src/membership.js'
+import { type Membership, STATUS_ALIVE } from '../../src/membership.js'
 import type { OriginTable } from '../../src/origin-table.js'
 import { TrafficMonitor, type MonitorReplica, countPacket } from '../../examples/traffic-monitor.js'
 
@@ -106,8 +106,9 @@ function digestOf(replica: MonitorReplica): { bytes: number; origins: number; me
   const internals = replica as unknown as Internals
   const encoder = encoding.createEncoder()
   const members = internals.membership.gossipable(sim.now())
-  const refs = writeMembers(encoder, members)
-  // As in a frame to a stable peer that holds every heir origin through its last version.
+  // As in a frame to a stable peer that listed every live member in its last frame (their
+  // addresses left out) and holds every heir origin through its last version.
+  const refs = writeMembers(encoder, members, (member) => member.status === STATUS_ALIVE)
   const foldsOf = (heir: number) => (replica as unknown as { gossip: { appliedFolds(heir: number, peerHolds: number): never[] } }).gossip.appliedFolds(heir, Number.MAX_SAFE_INTEGER)
   writeOrigins(encoder, internals.origins, foldsOf, refs)
   return { bytes: encoding.length(encoder), origins: internals.origins.heldCount, members: members.length }
