@@ -22,7 +22,7 @@ export const MAGIC = 0xe5
 export const PROTOCOL_VERSION = 4
 /**
  * The version before, still read (a store written by it, a peer not yet upgraded): its frames
- * differ only in naming every origin by id and incarnation.
+ * differ only in naming every origin by id and incarnation and in carrying every address.
  */
 export const LEGACY_PROTOCOL_VERSION = 3
 const FLAG_AUTHENTICATED = 1
