@@ -187,7 +187,8 @@ export type MemberRefs = ReadonlyMap<string, number>
 
 const NO_MEMBER_REFS: MemberRefs = new Map()
 
-function memberKey(id: string, incarnation: number): string {
+/** A member's key, `incarnation:id`: in a frame's member references and for a peer's records in the gossip engine. */
+export function memberKey(id: string, incarnation: number): string {
   return `${incarnation}:${id}`
 }
 

@@ -19,7 +19,7 @@ import { type OriginCodec, MISSING_BINDING } from '../crdts/slot-type.js'
 import type { FrameKey } from './auth.js'
 import { ElasticStateError } from './errors.js'
 import type { FieldRuntime } from './fields.js'
-import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, groupChunks, idleGroupChunks, type FrameSlot, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
+import { type ParsedFrame, type SlotDecoder, FrameKind, beginFrame, groupChunks, idleGroupChunks, type FrameSlot, memberKey as peerKey, parseFrame, sealFrame, writeMembers, writeOrigins } from './frame.js'
 import { type MemberRecord, type Membership, STATUS_ALIVE, STATUS_LEFT } from './membership.js'
 import { type OriginTable, versionAt } from './origin-table.js'
 import { CatchUp } from './catch-up.js'
@@ -74,10 +74,6 @@ export interface GossipHost {
 export interface PeerRef {
   id: string
   incarnation: number
-}
-
-function peerKey(id: string, incarnation: number): string {
-  return `${incarnation}:${id}`
 }
 
 /** Rounds a push waits for a peer to confirm what an earlier push carried before sending it again. */
