@@ -196,13 +196,14 @@ export class GossipEngine implements SlotDecoder {
   private droppedOriginReported = false
   /** Local origin numbers as wire numbers: the frame lists the origins that are not dropped. */
   private readonly wireOrigins: OriginCodec
-  /** The first exchange (src/catch-up.ts). */
+  /** Catching up: from the start, after a silence, and after a partition heals (src/catch-up.ts). */
   readonly catchUp: CatchUp
 
   constructor(private readonly host: GossipHost) {
     const wire = host.origins.wire
     this.wireOrigins = { size: Number.MAX_SAFE_INTEGER, toWire: (origin) => wire[origin]!, toLocal: (ref) => ref }
-    this.catchUp = new CatchUp(2 * host.config.intervalMs, Math.max(2 * host.config.intervalMs, host.config.failureTimeoutMs / 2))
+    const { intervalMs, failureTimeoutMs } = host.config
+    this.catchUp = new CatchUp(2 * intervalMs, Math.max(2 * intervalMs, failureTimeoutMs / 2), failureTimeoutMs / 2, host.now())
     host.origins.onReuse = (origin) => this.resetOrigin(origin)
   }
 
@@ -324,16 +325,20 @@ export class GossipEngine implements SlotDecoder {
    * never heard from, or believed failed (`probe`), carries no changes, only the vector: a peer
    * that answers asks for what it lacks. Changes pushed to a crashed peer are never reported
    * held, so they would be sent again every few rounds for as long as it stays a member.
+   *
+   * `oneWay`: the same frame sent as a `Reply`, which is never answered: a replica catching up
+   * (src/catch-up.ts) asks one peer at a time, and sends the others its round's changes so.
    */
-  push(peer: PeerRef | null, address: string, probe = false): void {
+  push(peer: PeerRef | null, address: string, probe = false, oneWay = false): void {
+    const kind = oneWay ? FrameKind.Reply : FrameKind.Push
     const belief = peer === null ? undefined : this.beliefs.get(peerKey(peer.id, peer.incarnation))
     if (peer === null || belief === undefined || probe) {
-      this.host.send(address, this.buildFrame(FrameKind.Push, belief, null, false, peer === null ? null : peerKey(peer.id, peer.incarnation)))
+      this.host.send(address, this.buildFrame(kind, belief, null, false, peer === null ? null : peerKey(peer.id, peer.incarnation), undefined, true))
       return
     }
     const key = peerKey(peer.id, peer.incarnation)
     const start = this.withSent(key, belief, RESEND_AFTER_ROUNDS * this.host.config.intervalMs)
-    this.host.send(address, this.buildFrame(FrameKind.Push, start, null, true, key, this.recordSent(key)))
+    this.host.send(address, this.buildFrame(kind, start, null, true, key, this.recordSent(key), true))
   }
 
   /**
@@ -362,11 +367,17 @@ export class GossipEngine implements SlotDecoder {
   receive(frame: ParsedFrame): void {
     const host = this.host
     const now = host.now()
-    for (const member of frame.members) host.membership.merge(member, now)
+    const catchUp = this.catchUp
+    catchUp.heard(now)
+    const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
+    const fromSuspected = host.membership.isSuspected(frame.senderId, frame.senderIncarnation)
+    for (const member of frame.members) {
+      if (member.id === host.id && member.incarnation === host.incarnation) catchUp.echoed(member.heartbeat, now)
+      else host.membership.merge(member, now)
+    }
 
     const { local, changed, advanced, peerDocs } = this.applyContent(frame)
 
-    const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
     const belief = this.beliefs.get(senderKey) ?? []
     for (let ref = 0; ref < local.length; ref++) {
       const origin = local[ref]!
@@ -378,7 +389,10 @@ export class GossipEngine implements SlotDecoder {
     if (peerDocs.size > 0) this.peerDocDigests.set(senderKey, peerDocs)
     if (changed.size > 0) host.remoteChange(changed)
 
-    if (!this.catchUp.joined && this.joining(frame, local, advanced)) return
+    // A peer believed failed shows us something we lack: a partition healed, and its side wrote
+    // while we did not hear it (it holds what we lack once, its other members too).
+    if (catchUp.caughtUp && fromSuspected && this.weLack(frame, local)) catchUp.behind()
+    if (!catchUp.caughtUp && this.catchingUp(frame, local, advanced)) return
 
     if (frame.kind === FrameKind.Push) {
       const docsDiffer = this.docsDiffer(peerDocs)
@@ -389,11 +403,14 @@ export class GossipEngine implements SlotDecoder {
       const peerLacks = this.peerLacks(holds) || docsDiffer
       // Differing docs also ask for more: the pusher's answer then carries its step 2, so a
       // doc edit whose push was lost still reaches us within this exchange.
-      const weLack = this.catchUp.joined && (this.weLack(frame, local) || docsDiffer)
+      // Catching up, a push is answered with an ask only when no ask is on its way elsewhere.
+      const asks = catchUp.caughtUp || !catchUp.awaiting(now)
+      const weLack = asks && (this.weLack(frame, local) || docsDiffer)
       // A leaving peer waits for its heir to echo its leave: always answer one.
       const leaving = frame.members.some((member) => member.id === frame.senderId && member.incarnation === frame.senderIncarnation && member.status === STATUS_LEFT)
       if (peerLacks || weLack || leaving) {
         host.send(frame.senderAddress, this.buildFrame(weLack ? FrameKind.ReplyWantsMore : FrameKind.Reply, holds, peerDocs, true, senderKey, this.recordSent(senderKey)))
+        if (weLack && !catchUp.caughtUp) catchUp.asked(now, senderKey)
       }
     } else if (frame.kind === FrameKind.ReplyWantsMore) {
       host.send(frame.senderAddress, this.buildFrame(FrameKind.Final, belief, peerDocs, true, senderKey, this.recordSent(senderKey)))
@@ -401,28 +418,42 @@ export class GossipEngine implements SlotDecoder {
   }
 
   /**
-   * A frame received before the first exchange is over (src/catch-up.ts): it ends it once this
-   * replica holds what the frame's sender reported. Until then, an answer that brought part of
-   * that is followed by an ask of its sender for the rest (true: the frame is dealt with), and a
-   * push of another peer is answered without asking it for anything, the ask being on its way
-   * elsewhere (false for a push: it is answered as usual, but `catchUp.joined` stays false).
+   * A frame received while catching up (src/catch-up.ts). It ends catching up when this replica
+   * holds what the frame's sender reported, if the sender is the peer asked or nobody reported
+   * more (a peer cut off with us holds what we hold, and no more). Otherwise, an answer of the
+   * peer asked (or any frame, when no ask is on its way) that brought part of what we lack is
+   * followed by an ask of its sender for the rest (true: the frame is dealt with). A push is
+   * answered as usual (false), asking its sender only when no ask is on its way.
    */
-  private joining(frame: ParsedFrame, local: number[], advanced: boolean): boolean {
+  private catchingUp(frame: ParsedFrame, local: number[], advanced: boolean): boolean {
     const host = this.host
+    const catchUp = this.catchUp
+    const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
+    const now = host.now()
+    const fromAsked = catchUp.fromAsked(senderKey, frame.senderAddress)
     if (!this.weLack(frame, local)) {
-      this.catchUp.done()
+      if (fromAsked || this.holdsAdvertised()) catchUp.done()
       return false
     }
     if (frame.kind === FrameKind.Push) return false
+    // An answer to a push of before, or a frame that asks nothing: the ask on its way brings it.
+    if (fromAsked) catchUp.answered()
+    else if (catchUp.awaiting(now)) return false
     // An answer that moved no origin on (what it lacks was not sent): the usual rounds take over.
     if (!advanced) {
-      this.catchUp.done()
+      catchUp.done()
       return false
     }
     // The ask answers a frame that asked us for more too: it carries what that peer lacks.
-    const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
     host.send(frame.senderAddress, this.buildFrame(FrameKind.ReplyWantsMore, this.beliefs.get(senderKey), null, true, senderKey, this.recordSent(senderKey)))
-    this.catchUp.askedForMore(host.now())
+    catchUp.asked(now, senderKey)
+    return true
+  }
+
+  /** Whether this replica holds every version any frame claimed of its listed origins. */
+  private holdsAdvertised(): boolean {
+    const { known, advertised, listed } = this.host.origins
+    for (const origin of listed) if (known[origin]! < advertised[origin]!) return false
     return true
   }
 
@@ -951,16 +982,17 @@ export class GossipEngine implements SlotDecoder {
 
   /**
    * A frame for a peer: members, our origins with our vector, the changes the peer lacks by
-   * `belief` (none when `withDeltas` is false), and doc sync sections.
+   * `belief` (none when `withDeltas` is false), and doc sync sections. `round`: a frame of our
+   * round (a push, or one sent one way), which carries the round's changes only.
    */
-  private buildFrame(kind: FrameKind, belief: number[] | undefined, peerDocs: Map<number, docType.DocDigest> | null, withDeltas: boolean, to: string | null, onGroup?: (origin: number, coveredTo: number) => void): Uint8Array {
+  private buildFrame(kind: FrameKind, belief: number[] | undefined, peerDocs: Map<number, docType.DocDigest> | null, withDeltas: boolean, to: string | null, onGroup?: (origin: number, coveredTo: number) => void, round = kind === FrameKind.Push): Uint8Array {
     const host = this.host
     // An answer to a peer that holds all our versioned changes carries none of ours: it leaves
     // our newest writes unversioned, for our next round. Versioning them here gave this peer
     // alone changes that every other peer then lacked, so each of their pushes was answered
     // (docs/protocol.md, "An exchange").
     const own = host.ownOrigin
-    if (kind === FrameKind.Push || !withDeltas || (belief?.[own] ?? 0) < host.origins.known[own]!) host.stampOwnWrites()
+    if (round || !withDeltas || (belief?.[own] ?? 0) < host.origins.known[own]!) host.stampOwnWrites()
     const encoder = beginFrame(host.fingerprint, host.key)
     writeU8(encoder, kind)
     encoding.writeVarString(encoder, host.id)
@@ -970,12 +1002,12 @@ export class GossipEngine implements SlotDecoder {
     const peerHolds = withDeltas ? belief ?? [] : null
     writeOrigins(encoder, this.reportedOrigins(), (heir) => this.appliedFolds(heir, peerHolds === null ? Number.MAX_SAFE_INTEGER : peerHolds[heir] ?? 0), members)
     const budget = host.config.maxFrameBytes - encoding.length(encoder) - 64 - this.docBytesEstimate()
-    const groups = this.writeGroups(withDeltas ? belief ?? [] : null, budget, kind === FrameKind.Push, onGroup)
+    const groups = this.writeGroups(withDeltas ? belief ?? [] : null, budget, round, onGroup)
     writeVarUint(encoder, groups.length)
     let used = encoding.length(encoder)
     for (const group of groups) used += group.length
     const docs = encoding.createEncoder()
-    this.writeDocs(docs, used, kind, peerDocs)
+    this.writeDocs(docs, used, kind, peerDocs, round)
     return sealFrame(encoder, host.key, [...groups, docs])
   }
 
@@ -1124,12 +1156,12 @@ export class GossipEngine implements SlotDecoder {
   }
 
   /** The frame's doc sections, into `encoder`, after `usedBytes` of the frame. */
-  private writeDocs(encoder: Encoder, usedBytes: number, kind: FrameKind, peerDocs: Map<number, docType.DocDigest> | null): void {
+  private writeDocs(encoder: Encoder, usedBytes: number, kind: FrameKind, peerDocs: Map<number, docType.DocDigest> | null, round: boolean): void {
     const sections: { field: number; doc: docType.DocState; messages: Uint8Array[] }[] = []
     for (const field of this.host.fields) {
       if (!field.doc) continue
       const messages: Uint8Array[] = []
-      if (kind === FrameKind.Push) {
+      if (round) {
         const update = this.roundDocUpdates[field.index]
         if (update) messages.push(update)
       }

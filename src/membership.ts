@@ -175,6 +175,12 @@ export class Membership {
     return member !== undefined && member.live && member.incarnation === incarnation
   }
 
+  /** Whether the instance `id` at `incarnation` is a member believed failed (not left). */
+  isSuspected(id: string, incarnation: number): boolean {
+    const member = this.members.get(id)
+    return member !== undefined && !member.live && member.status === STATUS_ALIVE && member.incarnation === incarnation
+  }
+
   /** Live peers (not self). */
   livePeers(): MemberRecord[] {
     return [...this.members.values()].filter((member) => member.live && member !== this.self)

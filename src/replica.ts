@@ -20,6 +20,15 @@ import type { Persistence } from './persistence.js'
 import { type Emitter, type ReplicaEvents, createEmitter } from './events.js'
 import { type ReplicaStats, StatsCounters } from './stats.js'
 import { heirIdOf } from './folds.js'
+import { memberKey } from './frame.js'
+
+/** A peer a round sends to: `probe` carries no changes; `oneWay` asks for nothing (catching up). */
+interface RoundTarget {
+  peer: PeerRef | null
+  address: string
+  probe: boolean
+  oneWay: boolean
+}
 
 export interface GossipOptions {
   /** Time between gossip rounds (default 100 ms). */
@@ -458,6 +467,7 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     if (this.status === 'stopped') return
     this.counters.round()
     this.membership.beat()
+    this.gossip.catchUp.beat(this.membership.self.heartbeat, this.scheduler.now())
     this.stampDirty()
     if (this.docChanges.size > 0) {
       this.emitter.emit('change', { source: 'local', fields: [...this.docChanges].map((index) => this.fields[index]!.name) })
@@ -481,52 +491,49 @@ class ReplicaImpl<F extends SchemaFields> implements Replica<F> {
     this.gossip.maintainFolds(this.membership.alivePeers())
     this.membership.prune(now, this.config.foldRetentionMs)
     this.gossip.collectDocUpdates()
-    for (const target of this.chooseTargets()) this.gossip.push(target.peer, target.address, target.probe)
+    for (const target of this.chooseTargets()) this.gossip.push(target.peer, target.address, target.probe, target.oneWay)
     this.pruneStampTimes()
     if (this.status === 'leaving') this.checkHandoff(true)
     if (reschedule) this.scheduleRound()
   }
 
-  private chooseTargets(): { peer: PeerRef | null; address: string; probe: boolean }[] {
-    if (!this.gossip.catchUp.joined && this.status === 'running') return this.joinTarget()
+  private chooseTargets(): RoundTarget[] {
     const peers = this.membership.livePeers()
-    const chosen: { peer: PeerRef | null; address: string; probe: boolean }[] = []
+    const chosen: RoundTarget[] = []
     for (let i = peers.length - 1; i > 0; i--) {
       const j = Math.floor(this.randomSource() * (i + 1))
       ;[peers[i], peers[j]] = [peers[j]!, peers[i]!]
     }
-    for (const peer of peers.slice(0, this.config.fanout)) chosen.push({ peer, address: peer.address, probe: false })
+    for (const peer of peers.slice(0, this.config.fanout)) chosen.push({ peer, address: peer.address, probe: false, oneWay: false })
     // Now and then probe a peer believed failed, so a healed partition finds its way back.
     const suspected = this.membership.suspectedPeers()
     if (suspected.length > 0 && this.randomSource() < 0.5) {
       const peer = suspected[Math.floor(this.randomSource() * suspected.length)]!
-      chosen.push({ peer, address: peer.address, probe: true })
+      chosen.push({ peer, address: peer.address, probe: true, oneWay: false })
     }
     // Seeds: always when alone, otherwise now and then, so separately started groups merge.
     const seeds = this.transport?.seeds().filter((address) => address !== this.address) ?? []
     if (seeds.length > 0 && (chosen.length === 0 || this.randomSource() < 0.1)) {
       const address = seeds[Math.floor(this.randomSource() * seeds.length)]!
-      if (!chosen.some((target) => target.address === address)) chosen.push({ peer: null, address, probe: true })
+      if (!chosen.some((target) => target.address === address)) chosen.push({ peer: null, address, probe: true, oneWay: false })
     }
+    if (this.status === 'running') this.catchUpTargets(chosen)
     return chosen
   }
 
   /**
-   * Before the first exchange is over (src/catch-up.ts), one peer at a time: a live peer if
-   * one is known, otherwise a seed; none while an ask is on its way.
+   * While catching up (src/catch-up.ts), which starts after a silence too: the round asks one
+   * of its targets, a live peer if it has one, and sends the others its changes one way; it
+   * asks nobody while an ask is on its way.
    */
-  private joinTarget(): { peer: PeerRef | null; address: string; probe: boolean }[] {
-    const now = this.scheduler.now()
+  private catchUpTargets(targets: RoundTarget[]): void {
     const catchUp = this.gossip.catchUp
-    if (catchUp.awaiting(now)) return []
-    const peers = this.membership.livePeers()
-    const seeds = peers.length > 0 ? [] : this.transport?.seeds().filter((address) => address !== this.address) ?? []
-    const count = peers.length + seeds.length
-    if (count === 0) return []
-    catchUp.asked(now)
-    const pick = Math.floor(this.randomSource() * count)
-    if (pick < peers.length) return [{ peer: peers[pick]!, address: peers[pick]!.address, probe: false }]
-    return [{ peer: null, address: seeds[pick - peers.length]!, probe: true }]
+    const now = this.scheduler.now()
+    if (catchUp.caughtUp && catchUp.silent(now)) catchUp.behind()
+    if (catchUp.caughtUp || targets.length === 0) return
+    const ask = catchUp.awaiting(now) ? undefined : targets.find((target) => !target.probe) ?? targets[0]!
+    for (const target of targets) target.oneWay = target !== ask
+    if (ask !== undefined) catchUp.asked(now, ask.peer === null ? ask.address : memberKey(ask.peer.id, ask.peer.incarnation))
   }
 
   /**

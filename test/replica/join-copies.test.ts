@@ -1,5 +1,5 @@
 /**
- * A joiner receives the state about once (src/catch-up.ts, docs/protocol.md "Joining"), also
+ * A joiner receives the state about once (src/catch-up.ts, docs/protocol.md "Catching up"), also
  * where an answer takes longer than a gossip round. Before, a joiner pushed every round (to a
  * new seed while alone, then to three peers), and every peer it pushed to answered with the
  * whole state, as did every peer whose push it answered by asking for more: in a group of 16
