@@ -11,8 +11,9 @@
  *   25 and 30 copies of what it missed once healed (test/replica/heal-copies.test.ts).
  *
  * A replica catches up from its start (a joiner, or a restart from its store), after hearing
- * from no peer for half the failure time-out (cut off, or alone), and when a peer it believed
- * failed shows it something it lacks (a healed partition seen from either side). Its rounds
+ * from no peer for half the failure time-out (cut off, or alone), when a peer it believed
+ * failed shows it something it lacks (a healed partition seen from either side), and when a
+ * frame shows it lacks far more than a round brings (a shorter partition). Its rounds
  * then send the ask to one peer and, to the others, frames that carry its changes without
  * asking for anything (src/gossip.ts `push`), so its own writes spread as usual. It is caught
  * up once a frame shows it holds what its sender holds, where the sender is the peer asked or

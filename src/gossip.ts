@@ -78,6 +78,9 @@ export interface PeerRef {
 
 /** Rounds a push waits for a peer to confirm what an earlier push carried before sending it again. */
 const RESEND_AFTER_ROUNDS = 3
+/** A lack of at least this many versions, and `LARGE_LACK_ROUNDS` times what the last round brought, starts catching up. */
+const LARGE_LACK_VERSIONS = 1024
+const LARGE_LACK_ROUNDS = 8
 
 /**
  * A log compaction drops the entries that a later entry of the same slot supersedes, from the
@@ -389,9 +392,10 @@ export class GossipEngine implements SlotDecoder {
     if (peerDocs.size > 0) this.peerDocDigests.set(senderKey, peerDocs)
     if (changed.size > 0) host.remoteChange(changed)
 
-    // A peer believed failed shows us something we lack: a partition healed, and its side wrote
-    // while we did not hear it (it holds what we lack once, its other members too).
-    if (catchUp.caughtUp && fromSuspected && this.weLack(frame, local)) catchUp.behind()
+    // A partition healed, and its other side wrote meanwhile: a peer believed failed shows us
+    // something we lack, or any peer shows a lack much larger than a round brings. Each peer
+    // we asked would answer with all of it: catch up from one.
+    if (catchUp.caughtUp && (fromSuspected ? this.weLack(frame, local) : this.lacksMuch(frame, local))) catchUp.behind()
     if (!catchUp.caughtUp && this.catchingUp(frame, local, advanced)) return
 
     if (frame.kind === FrameKind.Push) {
@@ -448,6 +452,24 @@ export class GossipEngine implements SlotDecoder {
     host.send(frame.senderAddress, this.buildFrame(FrameKind.ReplyWantsMore, this.beliefs.get(senderKey), null, true, senderKey, this.recordSent(senderKey)))
     catchUp.asked(now, senderKey)
     return true
+  }
+
+  /**
+   * Whether a frame shows that we lack more than the last rounds brought us, many times over: a
+   * partition too short for anyone to be suspected (nor for us to fall silent) ended, with
+   * writes on the other side. Each peer we ask would answer with all of it.
+   */
+  private lacksMuch(frame: ParsedFrame, local: number[]): boolean {
+    const known = this.host.origins.known
+    let lack = 0
+    for (let ref = 0; ref < local.length; ref++) {
+      const origin = local[ref]!
+      if (origin >= 0 && frame.origins[ref]!.known > known[origin]!) lack += frame.origins[ref]!.known - known[origin]!
+    }
+    if (lack < LARGE_LACK_VERSIONS) return false
+    let lastRound = 0
+    for (let origin = 0; origin < this.lastRoundKnown.length; origin++) lastRound += this.lastRoundKnown[origin]! - (this.previousRound[origin] ?? 0)
+    return lack > LARGE_LACK_ROUNDS * lastRound
   }
 
   /** Whether this replica holds every version any frame claimed of its listed origins. */
