@@ -396,7 +396,7 @@ export class GossipEngine implements SlotDecoder {
     // something we lack, or any peer shows a lack much larger than a round brings. Each peer
     // we asked would answer with all of it: catch up from one.
     if (catchUp.caughtUp && (fromSuspected ? this.weLack(frame, local) : this.lacksMuch(frame, local))) catchUp.behind()
-    if (!catchUp.caughtUp && this.catchingUp(frame, local, advanced)) return
+    if (!catchUp.caughtUp && this.catchingUp(frame, senderKey, local, advanced)) return
 
     if (frame.kind === FrameKind.Push) {
       const docsDiffer = this.docsDiffer(peerDocs)
@@ -429,10 +429,9 @@ export class GossipEngine implements SlotDecoder {
    * followed by an ask of its sender for the rest (true: the frame is dealt with). A push is
    * answered as usual (false), asking its sender only when no ask is on its way.
    */
-  private catchingUp(frame: ParsedFrame, local: number[], advanced: boolean): boolean {
+  private catchingUp(frame: ParsedFrame, senderKey: string, local: number[], advanced: boolean): boolean {
     const host = this.host
     const catchUp = this.catchUp
-    const senderKey = peerKey(frame.senderId, frame.senderIncarnation)
     const now = host.now()
     const fromAsked = catchUp.fromAsked(senderKey, frame.senderAddress)
     if (!this.weLack(frame, local)) {
@@ -460,12 +459,7 @@ export class GossipEngine implements SlotDecoder {
    * writes on the other side. Each peer we ask would answer with all of it.
    */
   private lacksMuch(frame: ParsedFrame, local: number[]): boolean {
-    const known = this.host.origins.known
-    let lack = 0
-    for (let ref = 0; ref < local.length; ref++) {
-      const origin = local[ref]!
-      if (origin >= 0 && frame.origins[ref]!.known > known[origin]!) lack += frame.origins[ref]!.known - known[origin]!
-    }
+    const lack = this.lackOf(frame, local)
     if (lack < LARGE_LACK_VERSIONS) return false
     let lastRound = 0
     for (let origin = 0; origin < this.lastRoundKnown.length; origin++) lastRound += this.lastRoundKnown[origin]! - (this.previousRound[origin] ?? 0)
@@ -992,9 +986,18 @@ export class GossipEngine implements SlotDecoder {
   }
 
   private weLack(frame: ParsedFrame, local: number[]): boolean {
+    return this.lackOf(frame, local) > 0
+  }
+
+  /** How many versions the frame's sender holds that we do not, over all origins. */
+  private lackOf(frame: ParsedFrame, local: number[]): number {
     const known = this.host.origins.known
-    for (let ref = 0; ref < local.length; ref++) if (local[ref]! >= 0 && frame.origins[ref]!.known > known[local[ref]!]!) return true
-    return false
+    let lack = 0
+    for (let ref = 0; ref < local.length; ref++) {
+      const origin = local[ref]!
+      if (origin >= 0 && frame.origins[ref]!.known > known[origin]!) lack += frame.origins[ref]!.known - known[origin]!
+    }
+    return lack
   }
 
   private docsDiffer(peerDocs: Map<number, docType.DocDigest>): boolean {
